@@ -1,0 +1,41 @@
+"""Errors a user can meet, each with a one-line message and an exit code."""
+
+from __future__ import annotations
+
+
+class TaskbookError(Exception):
+    """An error reported to the user as one line; never a traceback."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None, code: str = "error") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.code = code
+
+
+class UsageError(TaskbookError):
+    """Bad input from the user: exit 2."""
+
+    exit_code = 2
+
+
+class BookFormatError(UsageError):
+    """The book is not a UTF-8 text file."""
+
+
+class BookNotFoundError(UsageError):
+    pass
+
+
+class AddressError(UsageError):
+    """An address names no task, or more than one."""
+
+    def __init__(self, message: str, candidates: list | None = None, **kw) -> None:
+        super().__init__(message, **kw)
+        self.candidates = candidates or []
+
+
+class ConflictError(TaskbookError):
+    """The book changed on disk in a way that makes the edit impossible."""

@@ -1,0 +1,447 @@
+"""Find tasks, sections, groups and notes in a scanned book.
+
+Rules (documented in the README, tested on the seeds and the corpus):
+
+* A list item is a task when its first line carries a checkbox (``[ ]``,
+  ``[x]``, ``[*]``, ``[/]`` ...), or a task label (``任务：`` / ``Task:`` /
+  ``子问题2：`` ...) with an optional status word in parentheses before or
+  after it.
+* Inside a task, an ordered item that carries a status word (``2. （done）修复…``)
+  is a sub-problem.
+* Emoji marks (✅ ⬜️ 🔄 ...) make a list item or heading a task only in books
+  where such marks outnumber checkbox and labelled tasks: elsewhere ✅ is
+  praise or a field value, not a status (corpus 002, 032).
+* Code, HTML blocks, tables and block quotes never hold tasks.
+* Labelled items inside a task (分析, 修改计划, 执行记录, ...) are sections.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .. import markers as mk
+from ..model import Dialect, Form, Group, Note, Section, Status, Task
+from .blocks import Blocks, Heading, Item
+
+_LABELS = r"任务|子任务[0-9０-９]*|子问题[0-9０-９]*|Task|Sub-?task|Sub-?problem"
+_PAREN = mk.PAREN
+# [status] [**]label[**] colon title
+_LABEL_RE = re.compile(
+    r"(?P<pre>" + _PAREN + r")?(?P<gap>[ \t]*)(?P<label>(?:\*\*)?(?:" + _LABELS +
+    r")(?:\*\*)?[ \t]*[：:](?:\*\*)?[ \t]*)", re.I)
+_PREFIX_PAREN_RE = re.compile(_PAREN + r"[ \t]*")
+_SUFFIX_PAREN_RE = re.compile(r"[ \t]*(" + _PAREN + r")[ \t]*$")
+_BOX_RE = re.compile(r"(~~)?\[([^\[\]\n])\](?=[ \t*]|$)")
+_BOX_WORD_RE = re.compile(r"\[(" + "|".join(mk.BOX_WORDS) + r")\](?=[ \t]|$)")
+_CLOSING_HASHES = re.compile(r"[ \t]+#+[ \t]*$|^#+[ \t]*$")
+
+SECTION_LABELS = {
+    "analysis": ["分析", "问题分析", "原因分析", "需求分析", "analysis"],
+    "plan": ["修改计划", "执行计划", "实施计划", "修复计划", "计划", "plan", "implementation plan"],
+    "log": ["执行记录", "修改过程", "执行过程", "修改记录", "执行日志", "log",
+            "execution log", "work log", "progress"],
+    "problems": ["遇到的问题", "问题", "problems", "problems met", "issues"],
+    "next": ["下一步", "下一步计划", "next", "next step", "next steps"],
+}
+_SECTION_KIND = {w: k for k, ws in SECTION_LABELS.items() for w in ws}
+_SECTION_RE = re.compile(
+    r"(?:\*\*)?(" + "|".join(sorted((re.escape(w) for w in _SECTION_KIND), key=len, reverse=True))
+    + r")(?:\*\*)?[ \t]*[：:](?:\*\*)?[ \t]*(.*)$", re.I)
+_NEWEST_FIRST_RE = re.compile(r"新的在前|最新的在前|newest first|latest first|new(?:er)? (?:tasks )?on top", re.I)
+
+
+_CAND_FIRST = frozenset("[~(（任子TtSs*")
+
+
+def _never(*_args) -> None:
+    return None
+
+
+class _Cand:
+    """A task candidate found on one line."""
+
+    __slots__ = ("kind", "status", "marker", "mspan", "mpos", "tspan", "label", "struck")
+
+    def __init__(self, kind, status, marker, mspan, mpos, tspan, label=None, struck=False):
+        self.kind = kind        # box | label | paren | emoji
+        self.status = status
+        self.marker = marker
+        self.mspan = mspan
+        self.mpos = mpos
+        self.tspan = tspan
+        self.label = label
+        self.struck = struck
+
+
+def _classify(s: str, p: int, ordered: bool) -> _Cand | None:
+    """Is the text of s from p a task line?  Spans are offsets into s."""
+    n = len(s.rstrip(" \t"))
+    if p >= n:
+        return None
+    c = s[p]
+    # checkbox
+    if c == "[" or (c == "~" and s.startswith("~~[", p)):
+        m = _BOX_RE.match(s, p)
+        if m:
+            ch = m.group(2)
+            if ch in mk.BOX_CHARS:
+                status = mk.BOX_CHARS[ch]
+                bs = m.start() + (2 if m.group(1) else 0)
+                ts = m.end()
+                while ts < n and s[ts] in " \t":
+                    ts += 1
+                struck = False
+                te = n
+                if m.group(1):  # "~~[*] title~~ ..." : the box is struck out
+                    struck = True
+                    status = Status.DROPPED
+                    k = s.find("~~", ts)
+                    if k != -1:
+                        te = k
+                elif s.startswith("~~", ts) and s[ts + 2:n].find("~~") != -1 and s[:n].endswith("~~"):
+                    struck = True
+                    if status is not Status.DONE:
+                        status = Status.DROPPED
+                return _Cand("box", status, "[" + ch + "]", (bs, bs + 3), "box", (ts, te), struck=struck)
+        m = _BOX_WORD_RE.match(s, p)
+        if m:
+            ts = m.end()
+            while ts < n and s[ts] in " \t":
+                ts += 1
+            return _Cand("box", mk.BOX_WORDS[m.group(1)], m.group(0), m.span(), "box", (ts, n))
+        return None
+    # label, with optional status before it
+    if c in "(（任子TtSs*":
+        m = _LABEL_RE.match(s, p)
+        if m:
+            status = Status.TODO
+            marker = None
+            mspan = None
+            mpos = None
+            if m.group("pre"):
+                marker = m.group("pre")
+                status = mk.paren_status(marker)
+                if status is None:
+                    return None
+                mspan = m.span("pre")
+                mpos = "prefix"
+            ts, te = m.end(), n
+            if marker is None:
+                sm = _SUFFIX_PAREN_RE.search(s, ts, n + 1) if s[n - 1] in ")）" else None
+                if sm and sm.start(1) > ts:
+                    st = mk.paren_status(sm.group(1))
+                    if st is not None:
+                        marker = sm.group(1)
+                        mspan = sm.span(1)
+                        mpos = "suffix"
+                        status = st
+                        te = sm.start()
+            return _Cand("label", status, marker, mspan, mpos, (ts, te), label=m.group("label"))
+    # ordered item with a status word: a sub-problem (only counted inside tasks)
+    if ordered:
+        if c in "(（":
+            m = _PREFIX_PAREN_RE.match(s, p)
+            if m:
+                marker = m.group(0).rstrip(" \t")
+                ts = m.end()
+                st = mk.paren_status(marker)
+                if ts < n and st is not None:
+                    return _Cand("paren", st, marker, (p, p + len(marker)), "prefix", (ts, n))
+        if s[n - 1] in ")）":
+            sm = _SUFFIX_PAREN_RE.search(s, p, n + 1)
+            if sm and sm.start() > p:
+                st = mk.paren_status(sm.group(1))
+                if st is not None:
+                    return _Cand("paren", st, sm.group(1), sm.span(1), "suffix", (p, sm.start()))
+    return None
+
+
+def _classify_emoji(s: str, p: int) -> _Cand | None:
+    n = len(s.rstrip(" \t"))
+    if p >= n:
+        return None
+    m = mk.EMOJI_PREFIX_RE.match(s, p)
+    if m:
+        ts = m.end()
+        while ts < n and s[ts] in " \t":
+            ts += 1
+        if ts < n:
+            _, _, st = mk.emoji_in(m.group(0))
+            return _Cand("emoji", st, m.group(0), m.span(), "prefix", (ts, n))
+        return None
+    m = mk.EMOJI_SUFFIX_RE.search(s, p, n)
+    if m and m.start() > p:
+        a, b, st = mk.emoji_in(m.group(0))
+        te = m.start()
+        # "**title**：✅" - the colon belongs to the title line, not the title
+        return _Cand("emoji", st, m.group(0)[a:b], (te + a, te + b), "suffix", (p, te))
+    return None
+
+
+def clean_title(raw: str) -> str:
+    """The display title: no trailing colon, no wrapping bold or strike."""
+    t = raw.strip()
+    while t.endswith(("：", ":")) and len(t) > 1:
+        t = t[:-1].rstrip()
+    for w in ("~~", "**"):
+        if len(t) > 2 * len(w) and t.startswith(w) and t.endswith(w) and w not in t[len(w):-len(w)]:
+            t = t[len(w):-len(w)].strip()
+    return t
+
+
+def build(lines: list[str], blocks: Blocks, has_emoji: bool = True) -> dict:
+    """Build tasks, groups, notes and the book's dialect from a scan."""
+    opaque = blocks.opaque
+    # 1. candidates on list items and headings
+    cands: dict[int, _Cand] = {}
+    n_box = n_label = n_emoji = 0
+    emoji_cands: dict[int, _Cand] = {}
+    classify = _classify
+    cand_first = _CAND_FIRST
+    emoji_search = mk.EMOJI_ONE_RE.search if has_emoji else _never
+    for it in blocks.items:
+        if it.first != "para" or it.quoted:
+            continue
+        s = lines[it.start]
+        tp = it.text_pos
+        if (tp < len(s) and s[tp] in cand_first) or (it.ordered and s.rstrip()[-1:] in ")）"):
+            if it.start in opaque:
+                continue
+            cand = classify(s, tp, it.ordered)
+            if cand is not None:
+                if cand.kind == "box":
+                    n_box += 1
+                elif cand.kind == "label":
+                    n_label += 1
+                cands[it.start] = cand
+                continue
+        if emoji_search(s, tp) and it.start not in opaque:
+            ec = _classify_emoji(s, tp)
+            if ec is not None:
+                n_emoji += 1
+                emoji_cands[it.start] = ec
+    heads: list[tuple[Heading, str, _Cand | None]] = []
+    for h in blocks.headings:
+        if h.item is not None or h.quoted:
+            continue
+        s = lines[h.line]
+        te = len(s)
+        if h.end == h.line + 1:  # ATX: drop a closing sequence of #
+            m = _CLOSING_HASHES.search(s, h.text_pos)
+            if m:
+                te = m.start()
+        text_s = s[:te]
+        ec = _classify_emoji(text_s, h.text_pos) if emoji_search(text_s, h.text_pos) else None
+        if ec is not None:
+            n_emoji += 1
+        heads.append((h, text_s, ec))
+
+    marked = n_emoji > n_box + n_label
+    if marked:
+        for k, ec in emoji_cands.items():
+            cands.setdefault(k, ec)
+
+    # 2. walk items and headings in document order, building the tree
+    tasks: list[Task] = []
+    groups: list[Group] = []
+    hstack: list[tuple[int, object, Task | None, Group | None]] = []
+    heading_tasks: list[Task] = []
+    all_tasks: list[Task] = []
+    scope_task: Task | None = None     # innermost heading task
+    scope_group: Group | None = None   # innermost heading group
+    hi = 0
+    nh = len(heads)
+    next_head = heads[0][0].line if heads else 1 << 62
+
+    def attach(task: Task, parent: Task | None) -> None:
+        task.parent = parent
+        if parent is None:
+            tasks.append(task)
+        else:
+            task.depth = parent.depth + 1
+            parent.children.append(task)
+        task.group = scope_group
+        all_tasks.append(task)
+
+    def open_heading(h: Heading, text_s: str, ec: _Cand | None) -> None:
+        nonlocal scope_task, scope_group
+        while hstack and hstack[-1][0] >= h.level:
+            hstack.pop()
+        scope_task, scope_group = (hstack[-1][2], hstack[-1][3]) if hstack else (None, None)
+        if ec is not None and marked:
+            raw = text_s[ec.tspan[0]:ec.tspan[1]]
+            form = Form(Dialect.MARKED, "heading", h.text_pos, ec.mspan, ec.mpos, ec.tspan)
+            t = Task("", clean_title(raw), ec.status, ec.marker, h.line, h.end, 0, form, level=h.level)
+            attach(t, scope_task)
+            heading_tasks.append(t)
+            scope_task = t
+            hstack.append((h.level, t, scope_task, scope_group))
+        else:
+            g = Group(clean_title(text_s[h.text_pos:]) if h.end == h.line + 1
+                      else clean_title(" ".join(x.strip() for x in lines[h.line:h.end - 1])),
+                      h.level, h.line, h.end, scope_group)
+            groups.append(g)
+            scope_group = g
+            hstack.append((h.level, g, scope_task, scope_group))
+
+    get_cand = cands.get
+    for it in blocks.items:
+        start = it.start
+        if start >= next_head:
+            while hi < nh and heads[hi][0].line <= start:
+                open_heading(*heads[hi])
+                hi += 1
+            next_head = heads[hi][0].line if hi < nh else 1 << 62
+        parent_item = it.parent
+        owner = parent_item.owner if parent_item is not None else scope_task
+        cand = get_cand(start)
+        if cand is None:
+            it.owner = owner
+            continue
+        if ((cand.kind == "paren" and owner is None)
+                # "Task: ..." under a checkbox is a field, not a sub-task
+                or (cand.kind == "label" and owner is not None
+                    and owner.form.dialect is Dialect.CHECKLIST)):
+            it.owner = owner
+            continue
+        s = lines[start]
+        raw = s[cand.tspan[0]:cand.tspan[1]]
+        d = (Dialect.REVIEW if cand.kind in ("label", "paren") else
+             Dialect.CHECKLIST if cand.kind == "box" else Dialect.MARKED)
+        form = Form(d, "item", it.text_pos, cand.mspan, cand.mpos, cand.tspan,
+                    label=cand.label, struck=cand.struck)
+        t = Task("", clean_title(raw), cand.status, cand.marker, start, it.end, 0, form, item=it)
+        it.task = t
+        it.owner = t
+        attach(t, owner)
+        p = parent_item
+        while p is not None and not p.has_task:
+            p.has_task = True
+            p = p.parent
+    while hi < nh:
+        open_heading(*heads[hi])
+        hi += 1
+
+    n_review = sum(1 for t in all_tasks if t.form.dialect is Dialect.REVIEW)
+    n_box = sum(1 for t in all_tasks if t.form.dialect is Dialect.CHECKLIST)
+    n_marked = len(all_tasks) - n_review - n_box
+    if n_review and n_review >= n_box:
+        dialect = Dialect.REVIEW
+    elif n_box and n_box >= n_marked:
+        dialect = Dialect.CHECKLIST
+    elif n_marked:
+        dialect = Dialect.MARKED
+    else:
+        dialect = Dialect.PLAIN
+
+    # 3. heading scopes: a heading task or group ends at the next heading of
+    # the same or a higher level
+    _close_scopes(lines, [h for h, _, _ in heads], groups, heading_tasks)
+
+    # 4. sections
+    for t in all_tasks:
+        if t.item is not None:
+            _item_sections(lines, t)
+        else:
+            _heading_sections(lines, t, blocks)
+
+    # 5. notes: top-level items that are neither tasks nor hold any
+    notes = [Note(clean_title(lines[it.start][it.text_pos:]), it.start, it.end)
+             for it in blocks.roots
+             if it.task is None and not it.has_task and not it.quoted
+             and it.first == "para" and it.owner is None]
+
+    first_line = min([t.line for t in tasks[:1]] + [g.line for g in groups[:1]]
+                     + [nt.line for nt in notes[:1]] + [len(lines)])
+    language = _language(lines, all_tasks)
+    newest_first = dialect is Dialect.REVIEW
+    head_text = "".join(lines[:min(first_line, 40)])
+    if _NEWEST_FIRST_RE.search(head_text):
+        newest_first = True
+    return dict(tasks=tasks, groups=groups, notes=notes, dialect=dialect,
+                language=language, newest_first=newest_first,
+                preamble_end=first_line, all_tasks=all_tasks)
+
+
+def _close_scopes(lines, heads, groups, heading_tasks) -> None:
+    nodes = {g.line: g for g in groups}
+    nodes.update({t.line: t for t in heading_tasks})
+    stack: list[tuple[int, object]] = []
+    total = len(lines)
+
+    def finish(node, at: int) -> None:
+        end = at
+        while end > node.line + 1 and not lines[end - 1].strip():
+            end -= 1
+        node.end = end
+
+    for h in heads:
+        while stack and stack[-1][0] >= h.level:
+            finish(stack.pop()[1], h.line)
+        node = nodes.get(h.line)
+        if node is not None:
+            stack.append((h.level, node))
+    while stack:
+        finish(stack.pop()[1], total)
+
+
+def _section_of(s: str, p: int) -> tuple[str, str, str] | None:
+    m = _SECTION_RE.match(s, p)
+    if not m:
+        return None
+    return _SECTION_KIND[m.group(1).lower()], m.group(1), m.group(2).strip()
+
+
+_SECTION_FIRST = frozenset(w[0] for w in _SECTION_KIND) | frozenset(
+    w[0].upper() for w in _SECTION_KIND) | {"*"}
+_SECTION_DEPTH = 2   # labels deeper than this below the task are content
+
+
+def _item_sections(lines: list[str], task: Task) -> None:
+    """Labelled items in the task's own text (not inside its sub-tasks)."""
+    first_chars = _SECTION_FIRST
+    todo = [(c, 1) for c in reversed(task.item.children)]
+    while todo:
+        it, depth = todo.pop()
+        if it.task is not None:
+            continue
+        if it.first == "para":
+            s = lines[it.start]
+            sec = None
+            if it.text_pos < len(s) and s[it.text_pos] in first_chars:
+                sec = _section_of(s, it.text_pos)
+                if sec is not None and (depth == 1 or not sec[2]):
+                    kind, label, inline = sec
+                    task.sections.append(Section(kind, label, it.start, it.end, inline,
+                                                 it, lines))
+            else:
+                continue
+            # seed 000 nests 修改计划 and 执行记录 inside 分析; no other
+            # content is searched for labels
+            if depth < _SECTION_DEPTH and sec is not None and sec[0] == "analysis":
+                todo.extend((c, depth + 1) for c in reversed(it.children))
+
+
+def _heading_sections(lines: list[str], task: Task, blocks: Blocks) -> None:
+    # labelled top-level items inside the heading's own text
+    for it in blocks.roots:
+        if it.start < task.line:
+            continue
+        if it.start >= task.end:
+            break
+        if it.task is None and it.owner is task and it.first == "para":
+            sec = _section_of(lines[it.start], it.text_pos)
+            if sec is not None:
+                kind, label, inline = sec
+                task.sections.append(Section(kind, label, it.start, it.end, inline,
+                                             it, lines))
+
+
+def _language(lines: list[str], tasks: list[Task]) -> str:
+    for t in tasks:
+        if t.form.label:
+            return "zh" if "任务" in t.form.label or "子" in t.form.label else "en"
+    sample = "".join(lines[:300])
+    cjk = sum(1 for ch in sample if "\u4e00" <= ch <= "\u9fff")
+    letters = sum(1 for ch in sample if ch.isalpha())
+    return "zh" if letters and cjk / letters > 0.2 else "en"
