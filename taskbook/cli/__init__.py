@@ -1,0 +1,66 @@
+"""The `taskbook` command line (Typer).  Entry point: `main()`."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; every failure becomes a one-line message and an exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    want_json = "--json" in args
+    from ..errors import TaskbookError
+    from .output import ExitCode, report_error
+    try:
+        from typer.main import get_command
+        from click import exceptions as cx
+
+        from .app import app
+        command = get_command(app)
+        try:
+            rv = command.main(args=args, prog_name="taskbook", standalone_mode=False)
+        except cx.UsageError as e:  # also BadParameter, NoSuchOption ...
+            msg = e.format_message()
+            if e.ctx is not None and not want_json:
+                print(e.ctx.get_usage(), file=sys.stderr)
+            report_error(msg, code="usage", as_json=want_json,
+                         hint=f"see `{e.ctx.command_path if e.ctx else 'taskbook'} --help`")
+            return ExitCode.USAGE
+        except cx.Exit as e:
+            return e.exit_code
+        except cx.Abort:
+            print("aborted", file=sys.stderr)
+            return ExitCode.INTERRUPTED
+        except cx.ClickException as e:
+            report_error(e.format_message(), code="error", as_json=want_json)
+            return e.exit_code
+        if isinstance(rv, int):
+            return rv
+        return ExitCode.OK
+    except TaskbookError as e:
+        report_error(e.message, code=e.code, as_json=want_json, hint=e.hint,
+                     candidates=getattr(e, "candidates", None))
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        # the reader went away (`taskbook list | head`): not an error
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except OSError:
+            pass
+        return ExitCode.OK
+    except Exception as e:  # pragma: no cover - a bug; still no traceback
+        if os.environ.get("TASKBOOK_DEBUG"):
+            raise
+        report_error(f"internal error: {type(e).__name__}: {e}", code="internal",
+                     as_json=want_json,
+                     hint="set TASKBOOK_DEBUG=1 to see the traceback, and please report it")
+        return ExitCode.FAILURE
+
+
+def run() -> None:  # pragma: no cover - console script wrapper
+    sys.exit(main())

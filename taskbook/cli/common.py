@@ -1,0 +1,48 @@
+"""What every command shares: the chosen book, loading it, completion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import Config, resolve_book
+from ..store import Loaded, load
+
+
+class State:
+    """Global options, resolved lazily (most commands need only the path)."""
+
+    def __init__(self, book: str | None) -> None:
+        self.book_option = book
+        self._resolved: tuple[Path, Config] | None = None
+
+    def _resolve(self) -> tuple[Path, Config]:
+        if self._resolved is None:
+            self._resolved = resolve_book(self.book_option)
+        return self._resolved
+
+    @property
+    def path(self) -> Path:
+        return self._resolve()[0]
+
+    @property
+    def config(self) -> Config:
+        return self._resolve()[1]
+
+    def load(self) -> Loaded:
+        return load(self.path)
+
+
+def complete_address(ctx, incomplete: str):
+    """Shell completion: addresses, with each task's title as help text."""
+    try:
+        root = ctx.find_root()
+        book = root.params.get("book")
+        loaded = load(resolve_book(book)[0])
+    except Exception:
+        return []
+    out = []
+    low = incomplete.lower()
+    for t in loaded.book.all_tasks():
+        if t.id.startswith(low) or low in t.title.lower():
+            out.append((t.id, f"[{t.status.value}] {t.title}"[:80]))
+    return out

@@ -1,0 +1,67 @@
+"""Output conventions shared by all commands.
+
+stdout carries data (the list, the JSON); messages go to stderr.  Exit codes:
+0 success, 1 the operation failed, 2 bad usage or bad input, 130 interrupted.
+Text that comes from the book or from a build is untrusted: `safe()` makes
+control characters and escape sequences visible instead of letting the
+terminal interpret them, and rich `Text` objects are used so that `[red]` in
+a title stays literally `[red]`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FAILURE = 1
+    USAGE = 2
+    INTERRUPTED = 130
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
+
+
+def _picture(m: re.Match) -> str:
+    c = ord(m.group(0))
+    if c < 0x20:
+        return chr(0x2400 + c)     # ␛ for ESC, ␀ for NUL ...
+    if c == 0x7F:
+        return "\u2421"            # ␡
+    return f"\\x{c:02x}"
+
+
+def safe(text: str) -> str:
+    """Untrusted text made inert for a terminal: controls shown, not obeyed."""
+    return _CONTROL.sub(_picture, text)
+
+
+def emit_json(obj: object) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2))
+    sys.stdout.write("\n")
+
+
+def info(message: str) -> None:
+    """A message for the person at the terminal (stderr, never data)."""
+    print(safe(message), file=sys.stderr)
+
+
+def report_error(message: str, *, code: str = "error", as_json: bool = False,
+                 hint: str | None = None, candidates: list | None = None) -> None:
+    if as_json:
+        err: dict = {"code": code, "message": message}
+        if hint:
+            err["hint"] = hint
+        if candidates:
+            err["candidates"] = [{"id": t.id, "title": t.title, "line": t.line + 1}
+                                 for t in candidates]
+        print(json.dumps({"error": err}, ensure_ascii=False), file=sys.stderr)
+        return
+    line = f"taskbook: {safe(message)}"
+    if hint:
+        line += f" ({safe(hint)})"
+    print(line, file=sys.stderr)

@@ -1,0 +1,168 @@
+"""`.taskbook/config.yaml`: found from the current directory upwards.
+
+Read and written with ruamel.yaml in round-trip mode so that the user's
+comments and key order survive `taskbook config set`.  ruamel.yaml costs
+~30 ms to import, so it is loaded only when a config file exists.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+
+CONFIG_DIR = ".taskbook"
+CONFIG_FILE = "config.yaml"
+DEFAULT_BOOK = "TASKBOOK.md"
+
+# Every key taskbook understands, with its default and a one-line meaning.
+# `config get/set` refuse other keys, so a typo is an error, not a silent no-op.
+DEFAULTS: dict[str, tuple[Any, str]] = {
+    "book": (DEFAULT_BOOK, "the book file, relative to the project root"),
+    "language": ("auto", "language of new labels: zh, en or auto (the book's own)"),
+    "dialect": ("auto", "dialect for a new book: review-tree, checklist, or auto"),
+    "order": ("auto", "where new tasks go: newest-first, oldest-first, or auto"),
+    "log.timestamp": (True, "prefix log entries with the date and time"),
+    "log.timestamp_format": ("%Y-%m-%d %H:%M", "strftime format of that prefix"),
+    "next.log_entries": (3, "how many latest log entries `next` prints"),
+    "build.command": ("", "default command of `taskbook build`"),
+    "build.log": ("compilelog", "where `taskbook build` saves the build output"),
+}
+
+
+def find_root(start: Path | None = None) -> Path | None:
+    """The nearest directory at or above `start` holding `.taskbook/`."""
+    here = (start or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        if (d / CONFIG_DIR).is_dir():
+            return d
+    return None
+
+
+class Config:
+    """A config file kept as a ruamel round-trip document (or defaults only)."""
+
+    def __init__(self, root: Path | None, data: Any = None, yaml: Any = None) -> None:
+        self.root = root
+        self._data = data
+        self._yaml = yaml
+
+    @property
+    def path(self) -> Path | None:
+        return self.root / CONFIG_DIR / CONFIG_FILE if self.root else None
+
+    @classmethod
+    def load(cls, root: Path | None) -> "Config":
+        if root is None:
+            return cls(None)
+        path = root / CONFIG_DIR / CONFIG_FILE
+        if not path.is_file():
+            return cls(root)
+        yaml = _yaml()
+        try:
+            text = path.read_text(encoding="utf-8")
+            data = yaml.load(text)
+        except Exception as e:  # ruamel raises many types; all mean "bad file"
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise UsageError(f"cannot read {path}: {first}") from None
+        if data is not None and not hasattr(data, "get"):
+            raise UsageError(f"{path}: expected a mapping of settings at the top level")
+        return cls(root, data, yaml)
+
+    def get(self, key: str) -> Any:
+        check_key(key)
+        node = self._data
+        for part in key.split("."):
+            if node is None or not hasattr(node, "get") or part not in node:
+                return DEFAULTS[key][0]
+            node = node[part]
+        return node
+
+    def is_set(self, key: str) -> bool:
+        node = self._data
+        for part in key.split("."):
+            if node is None or not hasattr(node, "get") or part not in node:
+                return False
+            node = node[part]
+        return True
+
+    def set(self, key: str, value: Any) -> None:
+        check_key(key)
+        if self._data is None:
+            from ruamel.yaml.comments import CommentedMap
+            self._data = CommentedMap()
+            self._yaml = self._yaml or _yaml()
+        node = self._data
+        parts = key.split(".")
+        for part in parts[:-1]:
+            if part not in node or not hasattr(node[part], "get"):
+                from ruamel.yaml.comments import CommentedMap
+                node[part] = CommentedMap()
+            node = node[part]
+        node[parts[-1]] = value
+
+    def dump(self) -> str:
+        import io
+        buf = io.StringIO()
+        (self._yaml or _yaml()).dump(self._data, buf)
+        return buf.getvalue()
+
+    def save(self) -> None:
+        if self.path is None:
+            raise UsageError("no .taskbook/ directory here: run `taskbook init` first")
+        from .store import atomic_write
+        atomic_write(self.path, self.dump().encode("utf-8"))
+
+
+def check_key(key: str) -> None:
+    if key not in DEFAULTS:
+        known = ", ".join(DEFAULTS)
+        raise UsageError(f"unknown setting {key!r} (known: {known})")
+
+
+def parse_value(key: str, raw: str) -> Any:
+    """Turn the text of `config set KEY VALUE` into the setting's type."""
+    default = DEFAULTS[key][0]
+    if isinstance(default, bool):
+        low = raw.strip().lower()
+        if low in ("true", "yes", "on", "1"):
+            return True
+        if low in ("false", "no", "off", "0"):
+            return False
+        raise UsageError(f"{key} takes true or false, not {raw!r}")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise UsageError(f"{key} takes a whole number, not {raw!r}") from None
+    choices = {
+        "language": ("zh", "en", "auto"),
+        "dialect": ("review-tree", "checklist", "auto"),
+        "order": ("newest-first", "oldest-first", "auto"),
+    }.get(key)
+    if choices and raw not in choices:
+        raise UsageError(f"{key} takes one of {', '.join(choices)}, not {raw!r}")
+    return raw
+
+
+def _yaml():
+    from ruamel.yaml import YAML
+    yaml = YAML()  # round-trip: keeps comments, order and quoting
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def resolve_book(book_option: str | None, start: Path | None = None) -> tuple[Path, Config]:
+    """Which book to use: --book / TASKBOOK_BOOK, else config, else the default name."""
+    root = find_root(start)
+    config = Config.load(root) if root else Config(None)
+    if book_option:
+        return Path(book_option).expanduser(), config
+    env = os.environ.get("TASKBOOK_BOOK")
+    if env:
+        return Path(env).expanduser(), config
+    base = root or (start or Path.cwd())
+    return base / str(config.get("book")), config
