@@ -116,12 +116,12 @@ class Form:
     """
 
     __slots__ = ("dialect", "kind", "prefix_end", "marker_span", "marker_pos",
-                 "title_span", "label", "struck")
+                 "title_span", "label", "struck", "tag_span")
 
     def __init__(self, dialect: Dialect, kind: str, prefix_end: int,
                  marker_span: tuple[int, int] | None, marker_pos: str | None,
                  title_span: tuple[int, int], label: str | None = None,
-                 struck: bool = False) -> None:
+                 struck: bool = False, tag_span: tuple[int, int] | None = None) -> None:
         self.dialect = dialect
         self.kind = kind                # "item" or "heading"
         self.prefix_end = prefix_end    # end of indentation + bullet ("- ", "### ")
@@ -130,6 +130,8 @@ class Form:
         self.title_span = title_span
         self.label = label              # "任务：" / "Task: " as written (review tree)
         self.struck = struck            # the whole title is ~~struck~~
+        # a status word after a box or emoji: "- [ ] title (planned)"
+        self.tag_span = tag_span
 
 
 class Task:

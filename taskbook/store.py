@@ -61,15 +61,30 @@ def read_bytes(path: Path) -> bytes:
         raise UsageError(f"cannot read {path}: {e.strerror or e}") from None
 
 
-def load(path: Path) -> Loaded:
-    """Read and parse a book, turning every failure into a one-line error."""
+def load(path: Path, order: str | None = None) -> Loaded:
+    """Read and parse a book, turning every failure into a one-line error.
+
+    `order` ("newest-first"/"oldest-first") overrides the order the parser
+    guessed from the book (config `order`).
+    """
     path = Path(path)
     data = read_bytes(path)
     try:
         book = parse(data)
     except BookFormatError as e:
         raise BookFormatError(f"{path}: {e.message}", code=e.code) from None
+    set_order(book, order)
     return Loaded(path, data, book)
+
+
+def set_order(book: Book, order: str | None) -> None:
+    if order not in ("newest-first", "oldest-first"):
+        return
+    newest = order == "newest-first"
+    if newest != book.newest_first:
+        from .parse.address import assign_addresses
+        book.newest_first = newest
+        book.by_id = assign_addresses(list(book.all_tasks()), newest)
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -151,7 +166,8 @@ def lock_for(path: Path) -> DirectoryLock:
 EditFn = Callable[[Loaded], "bytes | None"]
 
 
-def transact(path: Path, edit: EditFn, *, create: bytes | None = None) -> tuple[Loaded, bytes | None]:
+def transact(path: Path, edit: EditFn, *, create: bytes | None = None,
+             order: str | None = None) -> tuple[Loaded, bytes | None]:
     """Apply `edit` to the current book under the lock; write its result.
 
     `edit` gets the freshly read book and returns the new bytes, or None for
@@ -163,8 +179,9 @@ def transact(path: Path, edit: EditFn, *, create: bytes | None = None) -> tuple[
         for _attempt in range(RETRIES):
             if create is not None and not path.exists():
                 loaded = Loaded(path, b"", parse(b""))
+                set_order(loaded.book, order)
             else:
-                loaded = load(path)
+                loaded = load(path, order)
             new = edit(loaded)
             if new is None or new == loaded.data:
                 return loaded, None

@@ -48,6 +48,8 @@ def _root(
     ctx.obj = State(book)
 
 
-from . import read  # noqa: E402  (registers the read commands)
+from . import edit, read, setup  # noqa: E402  (each module registers its commands)
 
+setup.register(app)
 read.register(app)
+edit.register(app)

@@ -28,8 +28,12 @@ class State:
     def config(self) -> Config:
         return self._resolve()[1]
 
+    @property
+    def order(self) -> str | None:
+        return str(self.config.get("order")) if self.config.root else None
+
     def load(self) -> Loaded:
-        return load(self.path)
+        return load(self.path, self.order)
 
 
 def complete_address(ctx, incomplete: str):

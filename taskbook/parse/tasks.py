@@ -23,7 +23,7 @@ from .. import markers as mk
 from ..model import Dialect, Form, Group, Note, Section, Status, Task
 from .blocks import Blocks, Heading, Item
 
-_LABELS = r"任务|子任务[0-9０-９]*|子问题[0-9０-９]*|Task|Sub-?task|Sub-?problem"
+_LABELS = r"任务|子任务[0-9０-９]*|子问题[0-9０-９]*|Task|Sub-?(?:task|problem)(?:[ \t]*[0-9]+)?"
 _PAREN = mk.PAREN
 # [status] [**]label[**] colon title
 _LABEL_RE = re.compile(
@@ -60,9 +60,10 @@ def _never(*_args) -> None:
 class _Cand:
     """A task candidate found on one line."""
 
-    __slots__ = ("kind", "status", "marker", "mspan", "mpos", "tspan", "label", "struck")
+    __slots__ = ("kind", "status", "marker", "mspan", "mpos", "tspan", "label", "struck", "tag")
 
     def __init__(self, kind, status, marker, mspan, mpos, tspan, label=None, struck=False):
+        self.tag = None
         self.kind = kind        # box | label | paren | emoji
         self.status = status
         self.marker = marker
@@ -102,7 +103,8 @@ def _classify(s: str, p: int, ordered: bool) -> _Cand | None:
                     struck = True
                     if status is not Status.DONE:
                         status = Status.DROPPED
-                return _Cand("box", status, "[" + ch + "]", (bs, bs + 3), "box", (ts, te), struck=struck)
+                return _tagged(s, _Cand("box", status, "[" + ch + "]", (bs, bs + 3), "box",
+                                        (ts, te), struck=struck))
         m = _BOX_WORD_RE.match(s, p)
         if m:
             ts = m.end()
@@ -167,15 +169,41 @@ def _classify_emoji(s: str, p: int) -> _Cand | None:
             ts += 1
         if ts < n:
             _, _, st = mk.emoji_in(m.group(0))
-            return _Cand("emoji", st, m.group(0), m.span(), "prefix", (ts, n))
+            return _tagged(s, _Cand("emoji", st, m.group(0), m.span(), "prefix", (ts, n)))
         return None
     m = mk.EMOJI_SUFFIX_RE.search(s, p, n)
     if m and m.start() > p:
         a, b, st = mk.emoji_in(m.group(0))
         te = m.start()
         # "**title**：✅" - the colon belongs to the title line, not the title
-        return _Cand("emoji", st, m.group(0)[a:b], (te + a, te + b), "suffix", (p, te))
+        cand = _Cand("emoji", st, m.group(0)[a:b], (te + a, te + b), "suffix", (p, te))
+        note = m.group("note")
+        if note and st is Status.TODO:
+            word = mk.paren_status(note)
+            if word is not None:
+                cand.status = word
+                cand.tag = m.span("note")
+        return cand
     return None
+
+
+def _tagged(s: str, cand: _Cand) -> _Cand:
+    """A status word closing a todo box or mark line refines the status:
+    "- [ ] title (planned)" is planned (taskbook's form for statuses that
+    checklists and emoji marks have no sign for)."""
+    ts, te = cand.tspan
+    if cand.status is not Status.TODO or te <= ts or s[te - 1] not in ")）":
+        return cand
+    sm = _SUFFIX_PAREN_RE.search(s, ts, te)
+    if sm is None or sm.start() <= ts:
+        return cand
+    word = mk.paren_status(sm.group(1))
+    if word is None:
+        return cand
+    cand.status = word
+    cand.tag = sm.span(1)
+    cand.tspan = (ts, sm.start())
+    return cand
 
 
 def clean_title(raw: str) -> str:
@@ -270,7 +298,8 @@ def build(lines: list[str], blocks: Blocks, has_emoji: bool = True) -> dict:
         scope_task, scope_group = (hstack[-1][2], hstack[-1][3]) if hstack else (None, None)
         if ec is not None and marked:
             raw = text_s[ec.tspan[0]:ec.tspan[1]]
-            form = Form(Dialect.MARKED, "heading", h.text_pos, ec.mspan, ec.mpos, ec.tspan)
+            form = Form(Dialect.MARKED, "heading", h.text_pos, ec.mspan, ec.mpos, ec.tspan,
+                        tag_span=ec.tag)
             t = Task("", clean_title(raw), ec.status, ec.marker, h.line, h.end, 0, form, level=h.level)
             attach(t, scope_task)
             heading_tasks.append(t)
@@ -309,7 +338,7 @@ def build(lines: list[str], blocks: Blocks, has_emoji: bool = True) -> dict:
         d = (Dialect.REVIEW if cand.kind in ("label", "paren") else
              Dialect.CHECKLIST if cand.kind == "box" else Dialect.MARKED)
         form = Form(d, "item", it.text_pos, cand.mspan, cand.mpos, cand.tspan,
-                    label=cand.label, struck=cand.struck)
+                    label=cand.label, struck=cand.struck, tag_span=cand.tag)
         t = Task("", clean_title(raw), cand.status, cand.marker, start, it.end, 0, form, item=it)
         it.task = t
         it.owner = t

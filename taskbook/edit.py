@@ -1,0 +1,468 @@
+"""Every change taskbook makes to a book, shared by the CLI and the board.
+
+Each operation takes a freshly parsed Book and returns the new text.  It
+changes only the lines of the task it touches, written in the book's own
+style (see `style.Style`), and `apply()` re-parses the result to check that
+the edit did what it meant to before anything reaches the disk.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from .errors import TaskbookError, UsageError
+from .markers import WRITE_EMOJI
+from .model import Book, Dialect, Status, Task
+from .parse import parse_text
+from .style import Style, box_char
+
+SECTION_ORDER = ["analysis", "plan", "log", "problems", "next"]
+SECTION_LABEL = {
+    "zh": {"analysis": "分析", "plan": "修改计划", "log": "执行记录", "problems": "遇到的问题",
+           "next": "下一步"},
+    "en": {"analysis": "Analysis", "plan": "Plan", "log": "Log", "problems": "Problems met",
+           "next": "Next step"},
+}
+TAGGED = (Status.PLANNED, Status.APPROVED, Status.BLOCKED)
+
+
+class EditError(TaskbookError):
+    """taskbook could not make the edit safely; nothing was written."""
+
+
+# ----------------------------------------------------------------- plumbing
+
+class Draft:
+    """The book's lines being edited; line endings follow the book."""
+
+    def __init__(self, book: Book) -> None:
+        self.book = book
+        self.lines = list(book.lines)
+        self.cr = "\r" if book.crlf else ""
+        self.inserted: tuple[int, int] | None = None  # span of the last insert
+
+    def text(self, i: int) -> str:
+        s = self.lines[i]
+        return s[:-1] if s.endswith("\r") else s
+
+    def set(self, i: int, text: str) -> None:
+        self.lines[i] = text + (self.cr if self.lines[i].endswith("\r") else "")
+
+    def insert(self, at: int, texts: list[str]) -> None:
+        """Insert whole lines before line `at` (at == line count appends)."""
+        n = self.book.line_count
+        if at > n:
+            at = n
+        new = [t + self.cr for t in texts]
+        self.inserted = (at, at + len(texts))
+        if at == n and n == len(self.lines) and n > 0:
+            # the book has no final newline: the old last line gets one,
+            # the new last line goes without, as the book did
+            last = self.lines[-1]
+            self.lines[-1] = last + ("" if last.endswith("\r") else self.cr)
+            new[-1] = new[-1][:-len(self.cr)] if self.cr else new[-1]
+        self.lines[at:at] = new
+
+    def result(self) -> str:
+        return "\n".join(self.lines)
+
+
+def apply(book: Book, text: str, check) -> Book:
+    """Parse the edited text and run `check(new_book)`; refuse on failure."""
+    new = parse_text(text, book.bom)
+    problem = check(new)
+    if problem:
+        raise EditError(f"the edit was not applied: {problem}; the book is unchanged",
+                        hint="please report this with a copy of the book")
+    return new
+
+
+def indent_of(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def timestamp(fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return datetime.now().strftime(fmt)
+
+
+# ------------------------------------------------------------------ status
+
+def set_status(book: Book, task: Task, status: Status, style: Style | None = None) -> str:
+    style = style or Style(book)
+    d = Draft(book)
+    d.set(task.line, status_line(d.text(task.line), task, status, style))
+    return d.result()
+
+
+def status_line(line: str, task: Task, status: Status, style: Style) -> str:
+    f = task.form
+    if f.dialect is Dialect.REVIEW:
+        return _review_line(line, task, status, style)
+    if f.dialect is Dialect.CHECKLIST:
+        return _box_line(line, task, status, style)
+    return _mark_line(line, task, status, style)
+
+
+def _review_line(line: str, task: Task, status: Status, style: Style) -> str:
+    f = task.form
+    # a labelled task needs no mark to be todo; a numbered sub-problem does
+    word = None if (status is Status.TODO and f.label) else status.value
+    if f.marker_span:
+        a, b = f.marker_span
+        if word is None:
+            if f.marker_pos == "prefix":
+                while b < len(line) and line[b] in " \t":
+                    b += 1
+            else:
+                while a > 0 and line[a - 1] in " \t":
+                    a -= 1
+            return line[:a] + line[b:]
+        full = line[a] == "（"
+        return line[:a] + (f"（{word}）" if full else f"({word})") + line[b:]
+    if word is None:
+        return line
+    mark = style.paren(word)
+    if style.position == "suffix" and f.label:
+        te = f.title_span[1]
+        gap = "" if style.fullwidth else " "
+        return line[:te] + gap + mark + line[te:]
+    p = f.prefix_end
+    return line[:p] + mark + style.prefix_gap + line[p:]
+
+
+def _split_tag(line: str, task: Task) -> tuple[str, str, str]:
+    """(before the title, title, after the title) with any status tag removed."""
+    f = task.form
+    ts, te = f.title_span
+    after = line[te:]
+    if f.tag_span:
+        a, b = f.tag_span
+        if a >= te:
+            after = line[te:a].rstrip(" \t") + line[b:]
+            if f.marker_pos == "suffix" and f.marker_span and f.marker_span[1] <= a:
+                pass
+    return line[:ts], line[ts:te], after
+
+
+def _tag_for(status: Status) -> str:
+    return f" ({status.value})" if status in TAGGED else ""
+
+
+def _box_line(line: str, task: Task, status: Status, style: Style) -> str:
+    f = task.form
+    head, title, after = _split_tag(line, task)
+    a, b = f.marker_span
+    box = f"[{box_char(style, status)}]"
+    before_box = head[:a]
+    between = head[b:]
+    box_struck = before_box.endswith("~~")
+    if box_struck:  # "~~[*] title~~: note" - the strike covers box and title
+        before_box = before_box[:-2]
+        if after.startswith("~~"):
+            after = after[2:]
+        title_struck = True
+    else:
+        title_struck = title.startswith("~~") and title.endswith("~~") and len(title) > 4
+        if title_struck:
+            title = title[2:-2]
+    if status is Status.DROPPED:
+        title = f"~~{title}~~"
+    if box_struck and status is Status.DROPPED:
+        # keep the author's form: strike over box and title
+        return f"{before_box}~~{box}{between}{title[2:-2]}~~{after}"
+    return f"{before_box}{box}{between}{title}{_tag_for(status)}{after}"
+
+
+def _mark_line(line: str, task: Task, status: Status, style: Style) -> str:
+    f = task.form
+    emoji = WRITE_EMOJI.get(status, WRITE_EMOJI[Status.TODO])
+    tag = _tag_for(status)
+    a, b = f.marker_span
+    if f.tag_span:
+        ta, tb = f.tag_span
+        line = line[:ta].rstrip(" \t") + line[tb:]
+    if f.marker_pos == "suffix":
+        return line[:a] + emoji + tag + line[b:]
+    # prefix mark: the tag goes after the title
+    te = f.title_span[1]
+    if f.tag_span and f.tag_span[0] < te:
+        te = len(line[:f.tag_span[0]].rstrip(" \t"))
+    return line[:a] + emoji + line[b:te] + tag + line[te:]
+
+
+# -------------------------------------------------------------- sections
+
+def section_label(style: Style, kind: str) -> str:
+    """The label the book uses for this kind of section, else the default."""
+    for t in style.tasks:
+        s = t.section(kind)
+        if s is not None:
+            return s.label
+    return SECTION_LABEL["zh" if style.language == "zh" else "en"][kind]
+
+
+def _colon(style: Style) -> str:
+    return "：" if style.language == "zh" else ":"
+
+
+def _content_col(book: Book, task: Task) -> int:
+    if task.item is None:
+        return 0
+    return task.form.prefix_end
+
+
+def _entry_offset(style: Style, section_col: int | None = None, near: Task | None = None) -> int:
+    """How far entries sit right of their section's text (seed 000: 2).
+
+    Taken from the task being edited if it has a section with entries, else
+    from the newest task with one at the same indentation (authors change
+    habits; the newest tasks show the current one), else from any section.
+    """
+    book = style.book
+    tasks = style.tasks[::-1] if not book.newest_first else style.tasks
+    if near is not None:
+        tasks = [near] + tasks
+    fallback = None
+    for t in tasks:
+        for s in t.sections:
+            it = s.item
+            if it is None or not it.children:
+                continue
+            sec_line = book.line_text(s.line)
+            if "\t" in sec_line:
+                continue
+            off = len(indent_of(book.line_text(it.children[0].start))) - it.text_pos
+            if not 0 <= off <= 3:
+                continue
+            if t is near or section_col is None or len(indent_of(sec_line)) == section_col:
+                return off
+            if fallback is None:
+                fallback = off
+    return fallback or 0
+
+
+def add_entries(book: Book, task: Task, kind: str, texts: list[str], *, numbered: bool,
+                style: Style | None = None) -> str:
+    """Append entries to a section of the task, creating the section if needed."""
+    style = style or Style(book)
+    d = Draft(book)
+    sec = task.section(kind)
+    if sec is not None and sec.item is not None:
+        it = sec.item
+        kids = it.children
+        if kids:
+            last = kids[-1]
+            ind = indent_of(d.text(last.start))
+            if last.ordered:
+                n = int(last.number)
+                delim = last.marker[-1]
+                markers = [f"{n + k + 1}{delim}" for k in range(len(texts))]
+            else:
+                markers = [last.marker] * len(texts)
+        else:
+            sec_col = len(indent_of(d.text(it.start)))
+            ind = " " * (it.text_pos + _entry_offset(style, sec_col, task))
+            markers = ([f"{k + 1}." for k in range(len(texts))] if numbered else ["-"] * len(texts))
+        d.insert(it.end, _entry_lines(ind, markers, texts))
+        return d.result()
+    # a new section: after the sections that come before it, or at the end
+    col = _content_col(book, task)
+    label = section_label(style, kind)
+    sec_ind = " " * col
+    bullet = _section_bullet(style)
+    ind = " " * (col + len(bullet) + 1 + _entry_offset(style, col, task))
+    markers = [f"{k + 1}." for k in range(len(texts))] if numbered else ["-"] * len(texts)
+    at = _section_position(task, kind)
+    lines = [f"{sec_ind}{bullet} {label}{_colon(style)}"] + _entry_lines(ind, markers, texts)
+    d.insert(at, lines)
+    return d.result()
+
+
+def _entry_lines(ind: str, markers: list[str], texts: list[str]) -> list[str]:
+    out = []
+    for m, t in zip(markers, texts):
+        parts = t.split("\n")
+        out.append(f"{ind}{m} {parts[0]}")
+        cont = ind + " " * (len(m) + 1)
+        out.extend(cont + p if p else "" for p in parts[1:])
+    return out
+
+
+def _section_bullet(style: Style) -> str:
+    for t in style.tasks:
+        for s in t.sections:
+            if s.item is not None and not s.item.ordered:
+                return s.item.marker
+    return "-"
+
+
+def _section_position(task: Task, kind: str) -> int:
+    """Insert a new section before the first one that should follow it."""
+    rank = SECTION_ORDER.index(kind)
+    own = [s for s in task.sections if s.item is not None and s.item.parent is task.item]
+    for s in own:
+        if SECTION_ORDER.index(s.kind) > rank:
+            return s.line
+    if task.item is not None:
+        # after the task's own text but before its nested sub-tasks, if the
+        # sub-tasks are direct children; else at the very end
+        return task.end
+    return task.end
+
+
+def add_plan(book: Book, task: Task, steps: list[str], style: Style | None = None) -> str:
+    return add_entries(book, task, "plan", steps, numbered=True, style=style)
+
+
+def add_log(book: Book, task: Task, message: str, *, stamp: str | None = None,
+            style: Style | None = None) -> str:
+    text = f"{stamp} {message}" if stamp else message
+    return add_entries(book, task, "log", [text], numbered=False, style=style)
+
+
+# ---------------------------------------------------------------- adding
+
+def _line_for(style: Style, dialect: Dialect, title: str, bullet: str, *, sub: int = 0) -> str:
+    if dialect is Dialect.CHECKLIST:
+        return f"{bullet} [ ] {title}"
+    if dialect is Dialect.MARKED:
+        return f"{bullet} {title} {WRITE_EMOJI[Status.TODO]}"
+    if sub:
+        label = f"子问题{sub}：" if style.language == "zh" else f"Sub-problem {sub}: "
+        return f"{bullet} {label}{title}"
+    return f"{bullet} {style.label}{title}"
+
+
+def add_task(book: Book, title: str, *, under: Task | None = None, group=None,
+             dialect: Dialect | None = None, style: Style | None = None) -> tuple[str, tuple[int, int]]:
+    """Add a task where the book's own order puts it.
+
+    Returns the new text and the span of inserted lines (to find the task).
+    """
+    title = " ".join(title.split())
+    if not title:
+        raise UsageError("a task needs a title")
+    style = style or Style(book)
+    d = Draft(book)
+    text = _add(book, d, title, under, group, dialect, style)
+    return text, d.inserted or (0, 0)
+
+
+def _add(book: Book, d: Draft, title: str, under: Task | None, group,
+         dialect: Dialect | None, style: Style) -> str:
+    if under is not None:
+        return _add_sub(book, d, title, under, style)
+    kind = dialect or (book.dialect if book.dialect is not Dialect.PLAIN else Dialect.REVIEW)
+    top = [t for t in book.tasks if t.item is not None or kind is Dialect.MARKED]
+    if group is not None:
+        inside = [t for t in top if g_contains(group, t)]
+        if inside:
+            _insert_after(d, book, inside[-1], style, title, kind)
+        else:
+            d.insert(_after_heading(book, group), ["", _line_for(style, kind, title, style.bullet)])
+        return d.result()
+    if not top:
+        # first task of the book: after the preamble and notes, at the end
+        at = book.line_count
+        while at > 0 and not book.line_text(at - 1).strip():
+            at -= 1
+        lines = [_line_for(style, kind, title, style.bullet)]
+        if at > 0:
+            lines = [""] + lines
+        d.insert(at, lines)
+        return d.result()
+    if book.newest_first:
+        ref = top[0]
+        ind = indent_of(book.line_text(ref.line))
+        bullet = ref.item.marker if ref.item is not None and not ref.item.ordered else style.bullet
+        line = _ref_line(style, ref, kind, title, ind, bullet)
+        d.insert(ref.line, [line, ""] if style.blank_between else [line])
+    else:
+        _insert_after(d, book, top[-1], style, title, kind)
+    return d.result()
+
+
+def _ref_line(style: Style, ref: Task, kind: Dialect, title: str, ind: str, bullet: str) -> str:
+    if ref.item is None:  # a heading task: a heading of the same level
+        return f"{'#' * ref.level} {title} {WRITE_EMOJI[Status.TODO]}"
+    return ind + _line_for(style, ref.form.dialect if kind is ref.form.dialect else kind, title, bullet)
+
+
+def _insert_after(d: Draft, book: Book, ref: Task, style: Style, title: str, kind: Dialect) -> None:
+    ind = indent_of(book.line_text(ref.line))
+    if ref.item is not None and ref.item.ordered:
+        bullet = f"{int(ref.item.number) + 1}{ref.item.marker[-1]}"
+    elif ref.item is not None:
+        bullet = ref.item.marker
+    else:
+        bullet = style.bullet
+    line = _ref_line(style, ref, kind, title, ind, bullet)
+    blank = style.blank_between or ref.item is None
+    d.insert(ref.end, ["", line] if blank else [line])
+
+
+def _after_heading(book: Book, group) -> int:
+    at = group.line + 1 if group.end == group.line + 1 else group.end
+    at = max(at, group.line + 1)
+    # setext headings span two lines; ATX one
+    return min(at, book.line_count)
+
+
+def g_contains(group, task: Task) -> bool:
+    g = task.group
+    while g is not None:
+        if g is group:
+            return True
+        g = g.parent
+    return False
+
+
+def _add_sub(book: Book, d: Draft, title: str, parent: Task, style: Style) -> str:
+    kids = parent.children
+    if parent.form.dialect is Dialect.REVIEW and parent.item is not None:
+        # seed 000 records problems met as "- 子问题N：…" under 遇到的问题
+        n = len(kids) + 1
+        sec = parent.section("problems")
+        label = f"子问题{n}：" if style.language == "zh" else f"Sub-problem {n}: "
+        if sec is not None and sec.item is not None:
+            it = sec.item
+            if it.children:
+                last = it.children[-1]
+                ind = indent_of(d.text(last.start))
+                bullet = last.marker if not last.ordered else f"{int(last.number) + 1}{last.marker[-1]}"
+            else:
+                ind = " " * (it.text_pos + _entry_offset(style, len(indent_of(d.text(it.start))), parent))
+                bullet = "-"
+            d.insert(it.end, [f"{ind}{bullet} {label}{title}"])
+            return d.result()
+        col = _content_col(book, parent)
+        sec_label = section_label(style, "problems")
+        bullet = _section_bullet(style)
+        ind = " " * (col + len(bullet) + 1 + _entry_offset(style, col, parent))
+        d.insert(parent.end, [f"{' ' * col}{bullet} {sec_label}{_colon(style)}",
+                              f"{ind}- {label}{title}"])
+        return d.result()
+    if kids and kids[-1].item is not None:
+        last = kids[-1]
+        ind = indent_of(book.line_text(last.line))
+        bullet = last.item.marker if not last.item.ordered else f"{int(last.item.number) + 1}{last.item.marker[-1]}"
+        d.insert(last.end, [ind + _line_for(style, last.form.dialect, title, bullet)])
+        return d.result()
+    dialect = parent.form.dialect if parent.form.dialect is not Dialect.REVIEW else Dialect.CHECKLIST
+    if parent.item is not None:
+        ind = " " * _content_col(book, parent)
+        d.insert(parent.end, [ind + _line_for(style, dialect, title, "-")])
+    else:  # heading task: a list item at the end of its text
+        at = parent.end
+        d.insert(at, ["", _line_for(style, dialect, title, "-")]
+                 if book.line_text(at - 1).strip() and not _is_item_line(book.line_text(at - 1))
+                 else [_line_for(style, dialect, title, "-")])
+    return d.result()
+
+
+_ITEM_LINE = re.compile(r"\s*(?:[-*+]|\d+[.)])\s")
+
+
+def _is_item_line(s: str) -> bool:
+    return _ITEM_LINE.match(s) is not None
