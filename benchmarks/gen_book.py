@@ -30,7 +30,7 @@ def review_task(rng: random.Random, k: int, indent: str = "") -> list[str]:
     out = [f"{indent}- {mark}任务：{_phrase(rng, 6)} #{k}"]
     out.append(f"{indent}  - 分析：")
     for j in range(rng.randint(1, 3)):
-        out.append(f"{indent}      {j + 1}. {_phrase(rng, 12)}")
+        out.append(f"{indent}      {j + 1}. {_phrase(rng, 20)}")
     out.append(f"{indent}  - 修改计划：")
     for j in range(rng.randint(1, 3)):
         out.append(f"{indent}      {j + 1}. {_phrase(rng, 10)}")

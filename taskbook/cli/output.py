@@ -41,7 +41,10 @@ def safe(text: str) -> str:
 
 
 def emit_json(obj: object) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2))
+    """JSON on stdout: indented for a person at a terminal, compact otherwise
+    (the compact form uses the C encoder, ~10x faster on a large book)."""
+    indent = 2 if sys.stdout.isatty() else None
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=indent))
     sys.stdout.write("\n")
 
 
