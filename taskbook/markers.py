@@ -58,12 +58,8 @@ EMOJI: dict[str, Status] = {
 
 # What taskbook writes for each status, per dialect.  Dialects without a
 # native mark for a status use the readable parenthesised word.
-WRITE_BOX = {
-    Status.TODO: " ", Status.WORKING: "/", Status.BLOCKED: "!", Status.PLANNED: "?",
-}
 WRITE_EMOJI = {
-    Status.TODO: "⬜️", Status.DONE: "✅", Status.WORKING: "🔄", Status.BLOCKED: "⛔",
-    Status.DROPPED: "❌",
+    Status.TODO: "⬜️", Status.DONE: "✅", Status.WORKING: "🔄", Status.DROPPED: "❌",
 }
 
 # "(done)" or "（done）" with optional inner spaces; the word is checked

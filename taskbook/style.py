@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .markers import BOX_CHARS
 from .model import Book, Dialect, Status, Task
 
 
@@ -86,4 +85,3 @@ def box_char(style: Style, status: Status) -> str:
     return " "
 
 
-assert all(c in BOX_CHARS for c in " x/")

@@ -183,6 +183,9 @@ content = st.one_of(
     # tables
     st.sampled_from(["| a | b |", "|---|:-:|", "| ✅ 完了 | ⬜ |", "a | b", "| - [ ] x |"]),
     st.tuples(st.sampled_from(["| ", "|"]), text, st.sampled_from([" |", "|", ""])).map("".join),
+    # link reference definitions (not paragraphs in CommonMark)
+    st.sampled_from(["[1]: http://example.com", '[x]: /url "title"', "[ref]:", "[foo]: <bar>",
+                     "[ ]: x", "'title'"]),
 )
 
 chain_elem = st.sampled_from([

@@ -330,6 +330,10 @@ STATUS_VERBS = [
 ]
 
 
+PAST = {"start": "started", "done": "done", "block": "blocked", "drop": "dropped",
+        "reopen": "reopened"}
+
+
 def change_status(st: State, address: str, status: Status, *, force: bool = False,
                   note: str | None = None, require: Callable[[Task], str | None] | None = None,
                   log_prefix: str = "") -> Outcome:
@@ -376,7 +380,7 @@ def _status_command(status: Status, name: str):
         prefix = {"block": "blocked: ", "drop": "dropped: "}.get(name, "")
         out = change_status(st, address, status, force=force, note=note, require=require,
                             log_prefix=prefix)
-        _finish(out, as_json, name if name != "start" else "started")
+        _finish(out, as_json, PAST[name])
 
     command.__name__ = f"{name}_cmd"
     return command

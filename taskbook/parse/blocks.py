@@ -415,8 +415,6 @@ def scan(lines: list[str]) -> Blocks:
                 lm = marker_match(s, p2)
                 if lm is None:
                     break
-            if ch != "+" and ch in "-*" and hr_match(s, p2):
-                break
             q = lm.end()
             mw = q - p2
             number = lm.group(1)
@@ -427,6 +425,10 @@ def scan(lines: list[str]) -> Blocks:
             else:
                 after_w, q2, qc = _ws(s, q, c2 + mw, 0)
             empty = q2 >= n
+            # "- - -" and "* * *" are thematic breaks, not items; only a line
+            # whose content starts with the marker character can be one
+            if (ch == "-" or ch == "*") and not empty and s[q2] in "-*" and hr_match(s, p2):
+                break
             if leaf == _PARA and not opened and all_matched and (
                     empty or (number is not None and int(number) != 1)):
                 break

@@ -44,13 +44,17 @@ SECTION_LABELS = {
     "next": ["下一步", "下一步计划", "next", "next step", "next steps"],
 }
 _SECTION_KIND = {w: k for k, ws in SECTION_LABELS.items() for w in ws}
-_SECTION_RE = re.compile(
-    r"(?:\*\*)?(" + "|".join(sorted((re.escape(w) for w in _SECTION_KIND), key=len, reverse=True))
-    + r")(?:\*\*)?[ \t]*[：:](?:\*\*)?[ \t]*(.*)$", re.I)
 _NEWEST_FIRST_RE = re.compile(r"新的在前|最新的在前|newest first|latest first|new(?:er)? (?:tasks )?on top", re.I)
 
 
 _CAND_FIRST = frozenset("[~(（任子TtSs*")
+
+
+def _ends_paren(s: str) -> bool:
+    c = s[-1:]
+    if c == ")" or c == "）":
+        return True
+    return (c == " " or c == "\t") and s.rstrip()[-1:] in (")", "）")
 
 
 def _never(*_args) -> None:
@@ -227,12 +231,15 @@ def build(lines: list[str], blocks: Blocks, has_emoji: bool = True) -> dict:
     classify = _classify
     cand_first = _CAND_FIRST
     emoji_search = mk.EMOJI_ONE_RE.search if has_emoji else _never
-    for it in blocks.items:
+    # Without any emoji in the book, candidates are found during the tree walk
+    # below (one pass); otherwise a first pass counts emoji marks against
+    # checkbox and labelled tasks, to decide whether emoji marks are statuses.
+    for it in (blocks.items if has_emoji else ()):
         if it.first != "para" or it.quoted:
             continue
         s = lines[it.start]
         tp = it.text_pos
-        if (tp < len(s) and s[tp] in cand_first) or (it.ordered and s.rstrip()[-1:] in ")）"):
+        if (tp < len(s) and s[tp] in cand_first) or (it.ordered and _ends_paren(s)):
             if it.start in opaque:
                 continue
             cand = classify(s, tp, it.ordered)
@@ -242,7 +249,9 @@ def build(lines: list[str], blocks: Blocks, has_emoji: bool = True) -> dict:
                 elif cand.kind == "label":
                     n_label += 1
                 cands[it.start] = cand
-                continue
+                if cand.kind != "paren":
+                    continue
+                # "2. **title**：⬜️ (planned)": an emoji mark wins in marked books
         if emoji_search(s, tp) and it.start not in opaque:
             ec = _classify_emoji(s, tp)
             if ec is not None:
@@ -267,7 +276,9 @@ def build(lines: list[str], blocks: Blocks, has_emoji: bool = True) -> dict:
     marked = n_emoji > n_box + n_label
     if marked:
         for k, ec in emoji_cands.items():
-            cands.setdefault(k, ec)
+            c = cands.get(k)
+            if c is None or c.kind == "paren":
+                cands[k] = ec
 
     # 2. walk items and headings in document order, building the tree
     tasks: list[Task] = []
@@ -323,7 +334,16 @@ def build(lines: list[str], blocks: Blocks, has_emoji: bool = True) -> dict:
             next_head = heads[hi][0].line if hi < nh else 1 << 62
         parent_item = it.parent
         owner = parent_item.owner if parent_item is not None else scope_task
-        cand = get_cand(start)
+        if has_emoji:
+            cand = get_cand(start)
+        else:
+            cand = None
+            if it.first == "para" and not it.quoted:
+                s = lines[start]
+                tp = it.text_pos
+                if ((tp < len(s) and s[tp] in cand_first) or (it.ordered and _ends_paren(s))) \
+                        and start not in opaque:
+                    cand = classify(s, tp, it.ordered)
         if cand is None:
             it.owner = owner
             continue
@@ -415,10 +435,23 @@ def _close_scopes(lines, heads, groups, heading_tasks) -> None:
 
 
 def _section_of(s: str, p: int) -> tuple[str, str, str] | None:
-    m = _SECTION_RE.match(s, p)
-    if not m:
+    """(kind, label, text after the label) if the item at p is a section label.
+
+    Plain string work instead of a regex: this runs on thousands of items.
+    """
+    seg = s[p:p + 30]
+    k = seg.find("：")
+    k2 = seg.find(":")
+    if k == -1 or (k2 != -1 and k2 < k):
+        k = k2
+    if k <= 0:
         return None
-    return _SECTION_KIND[m.group(1).lower()], m.group(1), m.group(2).strip()
+    label = seg[:k].strip(" \t*")
+    kind = _SECTION_KIND.get(label.lower())
+    if kind is None:
+        return None
+    rest = s[p + k + 1:].strip(" \t\r").lstrip("*").strip(" \t")
+    return kind, label, rest
 
 
 _SECTION_FIRST = frozenset(w[0] for w in _SECTION_KIND) | frozenset(
@@ -471,6 +504,13 @@ def _language(lines: list[str], tasks: list[Task]) -> str:
         if t.form.label:
             return "zh" if "任务" in t.form.label or "子" in t.form.label else "en"
     sample = "".join(lines[:300])
-    cjk = sum(1 for ch in sample if "\u4e00" <= ch <= "\u9fff")
-    letters = sum(1 for ch in sample if ch.isalpha())
-    return "zh" if letters and cjk / letters > 0.2 else "en"
+    cjk = kana = letters = 0
+    for ch in sample:
+        if ch.isalpha():
+            letters += 1
+            if "\u4e00" <= ch <= "\u9fff":
+                cjk += 1
+            elif "\u3040" <= ch <= "\u30ff":
+                kana += 1
+    # Chinese prose, not Japanese (kana) and not code with a few CJK comments
+    return "zh" if letters and cjk / letters > 0.1 and kana * 5 < cjk else "en"
