@@ -136,12 +136,9 @@ def _split_tag(line: str, task: Task) -> tuple[str, str, str]:
     f = task.form
     ts, te = f.title_span
     after = line[te:]
-    if f.tag_span:
+    if f.tag_span and f.tag_span[0] >= te:
         a, b = f.tag_span
-        if a >= te:
-            after = line[te:a].rstrip(" \t") + line[b:]
-            if f.marker_pos == "suffix" and f.marker_span and f.marker_span[1] <= a:
-                pass
+        after = line[te:a].rstrip(" \t") + line[b:]
     return line[:ts], line[ts:te], after
 
 
@@ -304,10 +301,6 @@ def _section_position(task: Task, kind: str) -> int:
     for s in own:
         if SECTION_ORDER.index(s.kind) > rank:
             return s.line
-    if task.item is not None:
-        # after the task's own text but before its nested sub-tasks, if the
-        # sub-tasks are direct children; else at the very end
-        return task.end
     return task.end
 
 
@@ -403,9 +396,12 @@ def _insert_after(d: Draft, book: Book, ref: Task, style: Style, title: str, kin
 
 
 def _after_heading(book: Book, group) -> int:
-    at = group.line + 1 if group.end == group.line + 1 else group.end
-    at = max(at, group.line + 1)
-    # setext headings span two lines; ATX one
+    """The line after a heading (two lines for a setext heading)."""
+    at = group.line + 1
+    if at < book.line_count and not book.line_text(group.line).lstrip().startswith("#"):
+        underline = book.line_text(at).strip()
+        if underline and set(underline) <= {"=", "-"}:
+            at += 1
     return min(at, book.line_count)
 
 

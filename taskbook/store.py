@@ -90,12 +90,18 @@ def set_order(book: Book, order: str | None) -> None:
 def atomic_write(path: Path, data: bytes) -> None:
     """Replace `path` with `data` so that readers see the old or the new file."""
     path = Path(path)
+    if path.is_symlink():
+        # write through the link: renaming over the link itself would turn it
+        # into a copy and leave the real book unedited
+        path = Path(os.path.realpath(path))
     directory = path.parent if str(path.parent) else Path(".")
     try:
         mode = stat_mod.S_IMODE(os.stat(path).st_mode)
     except FileNotFoundError:
         mode = None
-    if mode is not None and not os.access(path, os.W_OK):
+    # a file nobody may write is read-only even for root, whom os.access
+    # always lets write (and the rename below would bypass the mode)
+    if mode is not None and (not mode & 0o222 or not os.access(path, os.W_OK)):
         raise UsageError(f"cannot write {path}: the file is read-only")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tbtmp", dir=directory)
     try:
@@ -117,6 +123,27 @@ def atomic_write(path: Path, data: bytes) -> None:
             pass
         raise
     _fsync_dir(directory)
+
+
+def remove_stale_temps(path: Path) -> None:
+    """Delete temporary files left by a taskbook killed mid-write.
+
+    Called with the directory lock held: no other taskbook is writing then,
+    so every `.BOOK.*.tbtmp` beside the book is garbage.
+    """
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    prefix = f".{path.name}."
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(prefix) and name.endswith(".tbtmp"):
+            try:
+                os.unlink(directory / name)
+            except OSError:
+                pass
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -176,6 +203,7 @@ def transact(path: Path, edit: EditFn, *, create: bytes | None = None,
     """
     path = Path(path)
     with lock_for(path):
+        remove_stale_temps(path)
         for _attempt in range(RETRIES):
             if create is not None and not path.exists():
                 loaded = Loaded(path, b"", parse(b""))

@@ -65,13 +65,15 @@ def _norm_label(label: str) -> str:
 
 
 def _blank_between(book: Book, items: list[Task]) -> bool:
-    """Are consecutive top-level tasks separated by a blank line?"""
+    """Are consecutive top-level tasks of one list separated by a blank line?"""
     votes = Counter()
     for a, b in zip(items, items[1:]):
-        if a.item.parent is not None or b.item.parent is not None:
+        if a.item.parent is not None or b.item.parent is not None or a.group is not b.group:
             continue
-        gap = book.lines[a.end:b.line]
-        votes[any(not s.strip() for s in gap)] += 1
+        gap = [book.line_text(i) for i in range(a.end, b.line)]
+        if any(s.strip() for s in gap):
+            continue  # something else stands between them: not evidence
+        votes[bool(gap)] += 1
     if not votes:
         return book.dialect is Dialect.REVIEW
     return votes.most_common(1)[0][0]

@@ -21,7 +21,7 @@ import re
 
 from .. import markers as mk
 from ..model import Dialect, Form, Group, Note, Section, Status, Task
-from .blocks import Blocks, Heading, Item
+from .blocks import Blocks, Heading
 
 _LABELS = r"任务|子任务[0-9０-９]*|子问题[0-9０-９]*|Task|Sub-?(?:task|problem)(?:[ \t]*[0-9]+)?"
 _PAREN = mk.PAREN
