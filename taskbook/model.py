@@ -167,10 +167,14 @@ class Task:
                 return s
         return None
 
-    def walk(self) -> Iterator["Task"]:
-        yield self
-        for c in self.children:
-            yield from c.walk()
+    def walk(self) -> Iterator[Task]:
+        """This task and all below it, depth first, without recursion."""
+        stack = [self]
+        while stack:
+            t = stack.pop()
+            yield t
+            if t.children:
+                stack.extend(reversed(t.children))
 
     @property
     def open_children(self) -> list["Task"]:

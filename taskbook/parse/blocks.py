@@ -320,6 +320,7 @@ def scan(lines: list[str]) -> Blocks:
             width, p2, c2 = _ws(s, pos, col, partial)
         rest_blank = p2 >= n
         lm = None
+        hr_from = -1
 
         # 2. continue an open fenced code, HTML or indented code block
         if leaf:
@@ -426,9 +427,14 @@ def scan(lines: list[str]) -> Blocks:
                 after_w, q2, qc = _ws(s, q, c2 + mw, 0)
             empty = q2 >= n
             # "- - -" and "* * *" are thematic breaks, not items; only a line
-            # whose content starts with the marker character can be one
-            if (ch == "-" or ch == "*") and not empty and s[q2] in "-*" and hr_match(s, p2):
-                break
+            # whose content starts with the marker character can be one, and
+            # only from a point after which it holds nothing but such marks
+            # (computed once per line: "- - - … - [ ] x" must stay linear)
+            if (ch == "-" or ch == "*") and not empty and s[q2] in "-*":
+                if hr_from < 0:
+                    hr_from = _hr_tail(s)
+                if p2 >= hr_from and hr_match(s, p2):
+                    break
             if leaf == _PARA and not opened and all_matched and (
                     empty or (number is not None and int(number) != 1)):
                 break
@@ -533,6 +539,14 @@ def scan(lines: list[str]) -> Blocks:
         if c is not None:
             c.end = end_nb if end_nb > c.start else c.start + 1
     return out
+
+
+def _hr_tail(s: str) -> int:
+    """Index after the last character that cannot be part of a thematic break."""
+    i = len(s) - 1
+    while i >= 0 and s[i] in " \t-*_":
+        i -= 1
+    return i + 1
 
 
 def _first_text_pos(s: str) -> int:

@@ -48,6 +48,7 @@ _NEWEST_FIRST_RE = re.compile(r"新的在前|最新的在前|newest first|latest
 
 
 _CAND_FIRST = frozenset("[~(（任子TtSs*")
+MAX_DEPTH = 64   # deepest task nesting kept; deeper tasks are attached at this depth
 
 
 def _ends_paren(s: str) -> bool:
@@ -293,6 +294,10 @@ def build(lines: list[str], blocks: Blocks, has_emoji: bool = True) -> dict:
     next_head = heads[0][0].line if heads else 1 << 62
 
     def attach(task: Task, parent: Task | None) -> None:
+        # a tree deeper than MAX_DEPTH (hostile or broken input) is clamped:
+        # deeper tasks hang under their ancestor at the limit
+        while parent is not None and parent.depth >= MAX_DEPTH - 1:
+            parent = parent.parent
         task.parent = parent
         if parent is None:
             tasks.append(task)
@@ -503,7 +508,7 @@ def _language(lines: list[str], tasks: list[Task]) -> str:
     for t in tasks:
         if t.form.label:
             return "zh" if "任务" in t.form.label or "子" in t.form.label else "en"
-    sample = "".join(lines[:300])
+    sample = "".join(lines[:300])[:20000]
     cjk = kana = letters = 0
     for ch in sample:
         if ch.isalpha():
