@@ -1,0 +1,195 @@
+"""taskbook side by side with Taskwarrior and todo.txt, cold start, same run.
+
+    python benchmarks/bench_peers.py [--sizes 100 1000 10000] [--runs 7]
+
+Each tool gets a private data directory holding the same number of tasks;
+every command is a fresh process (as an agent or a shell runs it), timed
+wall-clock, median of --runs, the tools interleaved so that machine noise
+hits them alike.  Needs the Debian packages `taskwarrior` (task) and
+`todotxt-cli` (todo-txt); a tool that is missing is reported, not faked.
+
+Targets (issue 8): on 10,000 tasks taskbook `add`, `done` and `list` no slower
+than Taskwarrior; on 1,000 tasks within 1.3x of `python -c "import typer,
+rich.console"`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gen_book import generate  # noqa: E402
+
+OPS = ["--help", "list", "show", "add", "done", "next"]
+
+
+def timed(cmd: list[str], env: dict, cwd: str | None = None) -> float:
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
+    dt = time.perf_counter() - t0
+    if r.returncode not in (0, 1):  # taskwarrior exits 1 for "no matches"
+        raise RuntimeError(f"{cmd}: exit {r.returncode}: {r.stderr.decode(errors='replace')[:300]}")
+    return dt
+
+
+class Taskbook:
+    name = "taskbook"
+
+    def __init__(self, root: Path, n: int, env: dict) -> None:
+        self.exe = shutil.which("taskbook")
+        self.book = root / "book.md"
+        self.book.write_text(generate(n, "review"), encoding="utf-8")
+        self.env = env
+        out = subprocess.run([self.exe, "--book", str(self.book), "list", "--json"], env=env,
+                             capture_output=True, text=True, check=True)
+        self.ids = [t["id"] for t in json.loads(out.stdout)["tasks"]]
+        self.k = 0
+
+    def cmd(self, op: str) -> list[str] | None:
+        b = ["--book", str(self.book)]
+        if op == "--help":
+            return [self.exe, "--help"]
+        if op == "list":
+            return [self.exe, *b, "list"]
+        if op == "show":
+            return [self.exe, *b, "show", self.ids[len(self.ids) // 2]]
+        if op == "add":
+            return [self.exe, *b, "add", "benchmark task"]
+        if op == "done":
+            self.k += 1
+            return [self.exe, *b, "done", self.ids[-self.k], "--force"]
+        if op == "next":
+            return [self.exe, *b, "next"]
+        return None
+
+
+class Taskwarrior:
+    name = "taskwarrior"
+
+    def __init__(self, root: Path, n: int, env: dict) -> None:
+        self.exe = shutil.which("task")
+        data = root / "task-data"
+        data.mkdir()
+        rc = root / "taskrc"
+        rc.write_text(f"data.location={data}\nconfirmation=off\nverbose=nothing\n"
+                      "hooks=off\nnews.version=99.99.99\n", encoding="utf-8")
+        self.env = dict(env, TASKRC=str(rc), TASKDATA=str(data))
+        tasks = [{"description": f"task number {k} batch unique_id", "status": "pending",
+                  "entry": "20261122T000000Z", "uuid": f"00000000-0000-4000-8000-{k:012d}"}
+                 for k in range(n)]
+        subprocess.run([self.exe, "import", "-"], input=json.dumps(tasks).encode(), env=self.env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        self.k = 0
+
+    def cmd(self, op: str) -> list[str] | None:
+        if op == "--help":
+            return [self.exe, "--version"]
+        if op == "list":
+            return [self.exe, "list"]
+        if op == "show":
+            return [self.exe, "1", "info"]
+        if op == "add":
+            return [self.exe, "add", "benchmark task"]
+        if op == "done":
+            self.k += 1
+            return [self.exe, str(self.k), "done"]
+        if op == "next":
+            return [self.exe, "next"]
+        return None
+
+
+class TodoTxt:
+    name = "todo.txt"
+
+    def __init__(self, root: Path, n: int, env: dict) -> None:
+        self.exe = shutil.which("todo-txt") or shutil.which("todo.sh")
+        d = root / "todo"
+        d.mkdir()
+        (d / "todo.txt").write_text("".join(f"task number {k} batch unique_id\n" for k in range(n)),
+                                    encoding="utf-8")
+        (d / "done.txt").write_text("", encoding="utf-8")
+        cfg = root / "todo.cfg"
+        cfg.write_text(f'export TODO_DIR="{d}"\nexport TODO_FILE="$TODO_DIR/todo.txt"\n'
+                       'export DONE_FILE="$TODO_DIR/done.txt"\nexport REPORT_FILE="$TODO_DIR/report.txt"\n',
+                       encoding="utf-8")
+        self.env = dict(env, TODOTXT_CFG_FILE=str(cfg))
+        self.base = [self.exe, "-d", str(cfg), "-p", "-f"]
+        self.k = 0
+
+    def cmd(self, op: str) -> list[str] | None:
+        if op == "--help":
+            return [*self.base, "shorthelp"]
+        if op == "list":
+            return [*self.base, "ls"]
+        if op == "add":
+            return [*self.base, "add", "benchmark task"]
+        if op == "done":
+            self.k += 1
+            return [*self.base, "do", str(self.k)]
+        return None  # no show / next in todo.txt
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
+    ap.add_argument("--runs", type=int, default=7)
+    args = ap.parse_args()
+    if shutil.which("taskbook") is None:
+        sys.exit("taskbook is not installed (pip install .)")
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    base_cmd = [sys.executable, "-c", "import typer, rich.console"]
+    print(f"{'tasks':>6} {'op':<7} " + "".join(f"{n:>13}" for n in ("taskbook", "taskwarrior", "todo.txt"))
+          + "   taskbook/taskwarrior")
+    for n in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            tools = [Taskbook(root, n, env)]
+            missing = []
+            for cls in (Taskwarrior, TodoTxt):
+                try:
+                    tools.append(cls(root, n, env))
+                except (TypeError, FileNotFoundError, subprocess.CalledProcessError) as e:
+                    missing.append(f"{cls.name} ({e})")
+            samples = {(t.name, op): [] for t in tools for op in OPS}
+            base = []
+            for t in tools:  # warm-up
+                for op in OPS:
+                    c = t.cmd(op)
+                    if c:
+                        timed(c, t.env)
+            for _ in range(args.runs):
+                base.append(timed(base_cmd, env))
+                for op in OPS:
+                    for t in tools:
+                        c = t.cmd(op)
+                        if c:
+                            samples[(t.name, op)].append(timed(c, t.env))
+            med_base = statistics.median(base)
+            for op in OPS:
+                row = []
+                for name in ("taskbook", "taskwarrior", "todo.txt"):
+                    s = samples.get((name, op))
+                    row.append(f"{statistics.median(s) * 1000:10.1f} ms" if s else f"{'-':>13}")
+                tb = samples.get(("taskbook", op))
+                tw = samples.get(("taskwarrior", op))
+                ratio = f"{statistics.median(tb) / statistics.median(tw):6.2f}x" if tb and tw else ""
+                print(f"{n:>6} {op:<7} " + "".join(row) + f"   {ratio}")
+            tb_list = statistics.median(samples[("taskbook", "list")])
+            print(f"{n:>6} baseline python -c 'import typer, rich.console': {med_base * 1000:.1f} ms; "
+                  f"taskbook list = {tb_list / med_base:.2f}x baseline")
+            for m in missing:
+                print(f"       missing: {m}")
+
+
+if __name__ == "__main__":
+    main()
