@@ -261,7 +261,7 @@ def add_entries(book: Book, task: Task, kind: str, texts: list[str], *, numbered
             sec_col = len(indent_of(d.text(it.start)))
             ind = " " * (it.text_pos + _entry_offset(style, sec_col, task))
             markers = ([f"{k + 1}." for k in range(len(texts))] if numbered else ["-"] * len(texts))
-        d.insert(it.end, _entry_lines(ind, markers, texts))
+        d.insert(it.end, _entry_lines(ind, markers, texts, book.dialect is Dialect.MARKED))
         return d.result()
     # a new section: after the sections that come before it, or at the end
     col = _content_col(book, task)
@@ -271,16 +271,32 @@ def add_entries(book: Book, task: Task, kind: str, texts: list[str], *, numbered
     ind = " " * (col + len(bullet) + 1 + _entry_offset(style, col, task))
     markers = [f"{k + 1}." for k in range(len(texts))] if numbered else ["-"] * len(texts)
     at = _section_position(task, kind)
-    lines = [f"{sec_ind}{bullet} {label}{_colon(style)}"] + _entry_lines(ind, markers, texts)
+    lines = [f"{sec_ind}{bullet} {label}{_colon(style)}"] + _entry_lines(
+        ind, markers, texts, book.dialect is Dialect.MARKED)
     d.insert(at, lines)
     return d.result()
 
 
-def _entry_lines(ind: str, markers: list[str], texts: list[str]) -> list[str]:
+def entry_text(text: str, ordered: bool, emoji: bool = False) -> str:
+    """An entry's text, escaped if it would otherwise read as a task line.
+
+    Plan steps and log entries are never tasks (sub-problems are added with
+    `add --under`), so "[ ] later" is written "\\[ ] later" and "任务：x"
+    "\\任务：x": a markdown escape, or a visible backslash where markdown has
+    none (CJK), rather than a surprise sub-task.
+    """
+    from .parse.tasks import classify_text
+    kind = classify_text(text, ordered)
+    if kind is None or (kind == "emoji" and not emoji):
+        return text
+    return "\\" + text
+
+
+def _entry_lines(ind: str, markers: list[str], texts: list[str], emoji: bool = False) -> list[str]:
     out = []
     for m, t in zip(markers, texts):
         parts = t.split("\n")
-        out.append(f"{ind}{m} {parts[0]}")
+        out.append(f"{ind}{m} {entry_text(parts[0], m[-1] in '.)', emoji)}")
         cont = ind + " " * (len(m) + 1)
         out.extend(cont + p if p else "" for p in parts[1:])
     return out

@@ -332,3 +332,94 @@ def test_reading_never_writes(books):
         for cmd in (["list", "--all", "--json"], ["stats"], ["next", "--json"], ["list"]):
             assert run("--book", p, *cmd).returncode == 0
     assert {n: p.read_bytes() for n, p in books.items()} == before
+
+
+# ------------------------------------------------- shell completion of addresses
+# The real protocol of typer 0.28 (typer/_completion_classes.py): the program
+# is started with _TASKBOOK_COMPLETE=complete_<shell>; bash passes the words
+# in COMP_WORDS and the index of the word being completed in COMP_CWORD and
+# gets one value per line; zsh and fish pass the command line in
+# _TYPER_COMPLETE_ARGS; fish prints "value<TAB>help".
+
+def _complete_bash(words: str, cword: int, **env) -> list[str]:
+    r = run(env={"_TASKBOOK_COMPLETE": "complete_bash", "COMP_WORDS": words,
+                 "COMP_CWORD": str(cword), **env})
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr
+    return r.stdout.split()
+
+
+def test_completion_bash_show(books):
+    first = run_json("--book", books["000"], "list")["tasks"][0]
+    assert first["title"].startswith("罗列compilelog")
+    prefix = first["id"][:2]
+    got = _complete_bash(f"taskbook --book {books['000']} show {prefix}", 4)
+    assert first["id"] in got
+    assert all(g.startswith(prefix) for g in got)
+
+
+@pytest.mark.parametrize("words,cword", [
+    ("taskbook --book {book} done {prefix}", 4),
+    ("taskbook --book {book} log {prefix}", 4),
+    ("taskbook --book {book} add X --under {prefix}", 6),
+    ("taskbook --book {book} reject {prefix}", 4),
+])
+def test_completion_bash_every_verb(books, words, cword):
+    target = [t for t in all_tasks(books["000"]) if t["title"].startswith("InvalidDataType")][0]
+    got = _complete_bash(words.format(book=books["000"], prefix=target["id"][:3]), cword)
+    assert target["id"] in got
+
+
+def test_completion_offers_both_duplicates(books):
+    dup = sorted(t["id"] for t in all_tasks(books["000"]) if "borrowed data" in t["title"])
+    got = _complete_bash(f"taskbook --book {books['000']} show {dup[0][:2]}", 4)
+    assert set(dup) <= set(got)
+
+
+def test_completion_uses_taskbook_book_env(books):
+    first = run_json("--book", books["000"], "list")["tasks"][0]["id"]
+    got = _complete_bash(f"taskbook show {first[:2]}", 2, TASKBOOK_BOOK=str(books["000"]))
+    assert first in got
+
+
+def test_completion_uses_config_from_cwd(tmp_path):
+    (tmp_path / ".taskbook").mkdir()
+    book = copy_seed("000", tmp_path, "TASKBOOK.md")
+    first = run_json("--book", book, "list")["tasks"][0]["id"]
+    r = run(env={"_TASKBOOK_COMPLETE": "complete_bash", "COMP_WORDS": f"taskbook show {first[:2]}",
+                 "COMP_CWORD": "2"}, cwd=tmp_path)
+    assert first in r.stdout.split()
+
+
+def test_completion_fish_has_status_and_title_as_help(books):
+    dup = sorted(t["id"] for t in all_tasks(books["000"]) if "borrowed data" in t["title"])
+    r = run(env={"_TASKBOOK_COMPLETE": "complete_fish", "_TYPER_COMPLETE_FISH_ACTION": "get-args",
+                 "_TYPER_COMPLETE_ARGS": f"taskbook --book {books['000']} show {dup[0][:3]}"})
+    assert r.returncode == 0, r.stderr
+    rows = dict(line.split("\t", 1) for line in r.stdout.splitlines() if "\t" in line)
+    for i in dup:
+        assert rows[i] == "[done] error[E0521]: borrowed data escapes outside of method"
+
+
+def test_completion_on_a_missing_book_offers_nothing(tmp_path):
+    r = run(env={"_TASKBOOK_COMPLETE": "complete_bash",
+                 "COMP_WORDS": f"taskbook --book {tmp_path / 'none.md'} show 8q", "COMP_CWORD": "4"})
+    assert r.returncode == 0
+    assert r.stdout.strip() == "" and "Traceback" not in r.stderr
+
+
+def test_untrusted_text_is_shown_inert(tmp_path):
+    """Escape sequences and rich markup in a title are shown, not obeyed."""
+    book = tmp_path / "esc.md"
+    book.write_bytes(b"# T\n\n- [ ] evil \x1b[31mred\x1b]0;pwned\x07 [bold]x[/bold]\n")
+    for cmd in (["list"], ["show", "evil"], ["next"]):
+        r = run("--book", book, *cmd)
+        assert r.returncode == 0, r.stderr
+        out = r.stdout + r.stderr
+        assert "\x1b" not in out and "\x07" not in out, (cmd, out)
+        assert "[bold]x[/bold]" in out, (cmd, out)
+    data = run_json("--book", book, "list")
+    assert data["tasks"][0]["title"] == "evil \x1b[31mred\x1b]0;pwned\x07 [bold]x[/bold]"
+    r = run("--book", book, "show", "\x1b[2Jnothing")
+    line = assert_clean_error(r, 2)
+    assert "\x1b" not in line

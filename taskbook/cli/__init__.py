@@ -14,7 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     from .output import ExitCode, report_error
     try:
         from typer.main import get_command
-        from click import exceptions as cx
+        cx = _click_exceptions()
 
         from .app import app
         command = get_command(app)
@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
             rv = command.main(args=args, prog_name="taskbook", standalone_mode=False)
         except cx.UsageError as e:  # also BadParameter, NoSuchOption ...
             msg = e.format_message()
+            if type(e).__name__ == "NoArgsIsHelpError":  # `taskbook`, `taskbook config`
+                print(msg, file=sys.stderr)  # the help, as click shows it
+                return ExitCode.USAGE
             if e.ctx is not None and not want_json:
                 print(e.ctx.get_usage(), file=sys.stderr)
             report_error(msg, code="usage", as_json=want_json,
@@ -60,6 +63,25 @@ def main(argv: list[str] | None = None) -> int:
                      as_json=want_json,
                      hint="set TASKBOOK_DEBUG=1 to see the traceback, and please report it")
         return ExitCode.FAILURE
+
+
+def _click_exceptions():
+    """Click's exception classes, wherever this typer takes click from.
+
+    typer >= 0.28 vendors click as `typer._click` (its exceptions are not
+    `click.exceptions`), and its Exit/Abort live in `typer.exceptions`; older
+    typer uses click itself.  Catching the wrong module's classes turned every
+    usage error into an "internal error" with exit status 1.
+    """
+    import types
+
+    import typer
+    try:
+        from typer._click import exceptions as mod
+    except ImportError:
+        from click import exceptions as mod
+    return types.SimpleNamespace(UsageError=mod.UsageError, ClickException=mod.ClickException,
+                                 Exit=typer.Exit, Abort=typer.Abort)
 
 
 def run() -> None:  # pragma: no cover - console script wrapper

@@ -44,9 +44,12 @@ def complete_address(ctx, incomplete: str):
         loaded = load(resolve_book(book)[0])
     except Exception:
         return []
+    # typer renders completion help as rich markup (zsh, fish, powershell):
+    # unescaped, "[todo]" and a title's "[red]" would vanish or style the text
+    from rich.markup import escape
     out = []
     low = incomplete.lower()
     for t in loaded.book.all_tasks():
         if t.id.startswith(low) or low in t.title.lower():
-            out.append((t.id, f"[{t.status.value}] {t.title}"[:80]))
+            out.append((t.id, escape(f"[{t.status.value}] {t.title}"[:80])))
     return out

@@ -163,6 +163,13 @@ def _classify(s: str, p: int, ordered: bool) -> _Cand | None:
     return None
 
 
+def classify_text(text: str, ordered: bool = False) -> str | None:
+    """What kind of task line `text` (an item's content) would be, if any:
+    "box", "label", "paren" or "emoji"."""
+    cand = _classify(text, 0, ordered) or (_classify_emoji(text, 0) if text else None)
+    return cand.kind if cand is not None else None
+
+
 def _classify_emoji(s: str, p: int) -> _Cand | None:
     n = len(s.rstrip(" \t"))
     if p >= n:
