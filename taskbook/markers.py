@@ -72,7 +72,7 @@ EMOJI_PREFIX_RE = re.compile(r"(?:" + _EMOJI_ALT + r")\ufe0f?(?=[ \t]|$)")
 # a trailing emoji, optionally followed by a short annotation: "✅ **已完成并验证**"
 EMOJI_SUFFIX_RE = re.compile(
     r"[ \t]*(?:" + _EMOJI_ALT + r")\ufe0f?"
-    r"(?:[ \t]+(?P<note>\*\*[^*]+\*\*|[(（][^)）]*[)）]|[A-Z][A-Z ]{1,20}))?[ \t]*$"
+    r"(?:[ \t]+(?P<note>\*\*[^*]+\*\*|[(（][^)）]*[)）]|[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ ]{1,20}))?[ \t]*$"
 )
 EMOJI_ONE_RE = re.compile(r"(?:" + _EMOJI_ALT + r")\ufe0f?")
 

@@ -248,6 +248,10 @@ _SPACES = re.compile(" *")
 _MARKER_RE = re.compile(r"(?:[-+*]|([0-9]{1,9})[.)])(?=[ \t]|$)")
 _HR_RE = re.compile(r"(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _MARKER_START = frozenset("-*+0123456789")
+# a one-line link reference definition: [label]: destination "title"
+_LINK_DEF_RE = re.compile(
+    r" {0,3}\[(?:[^\[\]\\]|\\.){1,999}\]:[ \t]*(?:<[^<>\n]*>|\S+)"
+    r"(?:[ \t]+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?[ \t]*$")
 
 
 def scan(lines: list[str]) -> Blocks:
@@ -459,12 +463,13 @@ def scan(lines: list[str]) -> Blocks:
             opened = True
             lm = None
             if empty:
+                p2 = n   # nothing after the marker: no leaf on this line
                 break
-            if tabfree and not partial:
-                p2 = pos
+            if tabfree and not partial and after_w < 5:
+                p2 = pos   # the content starts right here
                 width = 0
                 c2 = col
-            else:
+            else:      # e.g. "-     code": indented code inside the item
                 width, p2, c2 = _ws(s, pos, col, partial)
         if p2 >= n:
             continue
@@ -517,11 +522,22 @@ def scan(lines: list[str]) -> Blocks:
             if ch == "=" or ch == "-":
                 stripped = s[p2:].rstrip(" \t")
                 if stripped.count(ch) == len(stripped):
+                    # link reference definitions at the paragraph's start
+                    # are not heading text
                     hs = para_start
-                    headings.append(Heading(hs, i + 1, 1 if ch == "=" else 2,
-                                            _first_text_pos(lines[hs]), holder,
-                                            quote_depth > 0))
-                    leaf = 0
+                    while hs < i and _LINK_DEF_RE.match(lines[hs]):
+                        hs += 1
+                    if hs < i:
+                        headings.append(Heading(hs, i + 1, 1 if ch == "=" else 2,
+                                                _first_text_pos(lines[hs]), holder,
+                                                quote_depth > 0))
+                        leaf = 0
+                        continue
+                    # only definitions above: "---" is a break, "===" text
+                    if ch == "-" and hr_match(s, p2):
+                        leaf = 0
+                        continue
+                    para_start = i
                     continue
             if ch in "-*_" and hr_match(s, p2):
                 leaf = 0

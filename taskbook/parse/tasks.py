@@ -179,6 +179,8 @@ def _classify_emoji(s: str, p: int) -> _Cand | None:
         ts = m.end()
         while ts < n and s[ts] in " \t":
             ts += 1
+        if ts < n and s[ts] in "-=:：→" and s[ts + 1:ts + 2] in (" ", "\t", ""):
+            return None   # a legend: "- ✔️ - 已完成" says what the mark means
         if ts < n:
             _, _, st = mk.emoji_in(m.group(0))
             return _tagged(s, _Cand("emoji", st, m.group(0), m.span(), "prefix", (ts, n)))
@@ -233,9 +235,9 @@ def build(lines: list[str], blocks: Blocks, has_emoji: bool = True) -> dict:
     """Build tasks, groups, notes and the book's dialect from a scan."""
     opaque = blocks.opaque
     # 1. candidates on list items and headings
-    cands: dict[int, _Cand] = {}
+    cands: dict = {}
     n_box = n_label = n_emoji = 0
-    emoji_cands: dict[int, _Cand] = {}
+    emoji_cands: dict = {}
     classify = _classify
     cand_first = _CAND_FIRST
     emoji_search = mk.EMOJI_ONE_RE.search if has_emoji else _never
@@ -256,7 +258,7 @@ def build(lines: list[str], blocks: Blocks, has_emoji: bool = True) -> dict:
                     n_box += 1
                 elif cand.kind == "label":
                     n_label += 1
-                cands[it.start] = cand
+                cands[it] = cand   # keyed by item: `- - [x] a` is two items on one line
                 if cand.kind != "paren":
                     continue
                 # "2. **title**：⬜️ (planned)": an emoji mark wins in marked books
@@ -264,7 +266,7 @@ def build(lines: list[str], blocks: Blocks, has_emoji: bool = True) -> dict:
             ec = _classify_emoji(s, tp)
             if ec is not None:
                 n_emoji += 1
-                emoji_cands[it.start] = ec
+                emoji_cands[it] = ec
     heads: list[tuple[Heading, str, _Cand | None]] = []
     for h in blocks.headings:
         if h.item is not None or h.quoted:
@@ -281,7 +283,12 @@ def build(lines: list[str], blocks: Blocks, has_emoji: bool = True) -> dict:
             n_emoji += 1
         heads.append((h, text_s, ec))
 
-    marked = n_emoji > n_box + n_label
+    # Emoji marks are statuses only where they are the book's way of tracking:
+    # more of them than checkbox and labelled tasks, and not all ✅ (a book
+    # whose only marks are ✅ uses them as praise or decoration, corpus 003)
+    marked = n_emoji > n_box + n_label and (
+        any(c.status is not Status.DONE for c in emoji_cands.values())
+        or any(ec is not None and ec.status is not Status.DONE for _, _, ec in heads))
     if marked:
         for k, ec in emoji_cands.items():
             c = cands.get(k)
@@ -347,7 +354,7 @@ def build(lines: list[str], blocks: Blocks, has_emoji: bool = True) -> dict:
         parent_item = it.parent
         owner = parent_item.owner if parent_item is not None else scope_task
         if has_emoji:
-            cand = get_cand(start)
+            cand = get_cand(it)
         else:
             cand = None
             if it.first == "para" and not it.quoted:
