@@ -1,0 +1,733 @@
+r"""Diagnostics from build output: a streaming parser for compilers, checkers and test runners.
+
+Formats: rustc/cargo (human), gcc/g++/clang, ld, javac, tsc (plain and
+`--pretty`), mypy, ruff (full and concise), pytest failures, go build/vet,
+plus user regexes with named groups (config `build.patterns`).
+
+The same `Parser` is fed while a build runs (`feed(text)` with whole lines,
+already stripped of colour by the runner) and over a saved log (`scan_file`),
+so the two can never disagree.  One `Parser` per output stream (stdout and
+stderr of a piped build interleave); they share a `Collector`, which removes
+duplicates, computes fingerprints and notices whether the run was complete.
+
+What is *not* a diagnostic, by design: summary lines (`warning: \`x\` (bin
+"x") generated 6 warnings`, `error: could not compile`, `Some errors have
+detailed explanations`, `2 errors`, `Found 3 errors`), context lines (`In
+function ...`, `required from here`, `# package`), and note/help children,
+which belong to the diagnostic above them.
+
+Identity: `fingerprint` is a hash of tool, code, file and the normalised
+message (quotes unified, numbers outside quotes replaced by N), plus the
+occurrence index when the same message appears at several places of one file.
+Never the line number: a diagnostic that moves keeps its fingerprint.  The
+rustc lint name (`#[warn(unused_variables)]`) is deliberately not the code: it
+is printed only on the first warning of each lint, so it would change when
+that first one is fixed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+from typing import Iterable, Iterator
+
+SEVERITIES = ("error", "warning", "note")
+MAX_DIAGNOSTICS = 10_000   # distinct ones kept per run; more means the run proves nothing
+
+
+class Diagnostic:
+    """One problem reported by a tool."""
+
+    __slots__ = ("tool", "severity", "code", "message", "file", "line", "column",
+                 "fingerprint", "key", "detail")
+
+    def __init__(self, tool: str, severity: str, code: str | None, message: str,
+                 file: str | None = None, line: int | None = None, column: int | None = None,
+                 key: str | None = None) -> None:
+        self.tool = tool
+        self.severity = severity
+        self.code = code or None
+        self.message = " ".join(message.split())
+        self.file = file or None
+        self.line = line
+        self.column = column
+        self.fingerprint = ""
+        self.key = key          # identity text when the message is not (pytest node id)
+        self.detail: list[str] = []   # javac's `symbol:` lines and the like
+
+    def title(self) -> str:
+        """The task title, written the way the tool writes its header line."""
+        sev, code, msg = self.severity, self.code, self.message
+        if self.tool == "pytest":
+            return f"{code} {msg}"
+        if self.tool == "ruff":
+            return f"{code} {msg}"
+        if self.tool == "tsc":
+            return f"{sev} {code}: {msg}"
+        if self.tool in ("gcc", "mypy") and code:
+            return f"{sev}: {msg} [{code}]"
+        if self.tool == "javac" and code:
+            return f"{sev}: [{code}] {msg}"
+        if code and self.tool not in ("go",):
+            return f"{sev}[{code}]: {msg}"
+        return f"{sev}: {msg}"
+
+    def location(self) -> str:
+        if not self.file:
+            return "(no location)"
+        parts = [self.file]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def to_json(self) -> dict:
+        return {"tool": self.tool, "severity": self.severity, "code": self.code,
+                "message": self.message, "file": self.file, "line": self.line,
+                "column": self.column, "fingerprint": self.fingerprint}
+
+    def __repr__(self) -> str:
+        return f"Diagnostic({self.tool} {self.severity} {self.code} {self.location()} {self.message!r})"
+
+
+# ------------------------------------------------------------- identity
+
+_QUOTED = re.compile(r"(`[^`]*`|‘[^’]*’|'[^'\s][^']*'|\"[^\"]*\")")
+_HEX = re.compile(r"\b0x[0-9a-fA-F]+\b")
+_NUM = re.compile(r"\b\d+\b")
+
+
+def normalise(message: str) -> str:
+    """The message as identity: quotes unified, numbers outside quotes as N."""
+    text = " ".join(message.replace("‘", "'").replace("’", "'")
+                    .replace("“", '"').replace("”", '"').split())
+    parts = _QUOTED.split(text)
+    for i in range(0, len(parts), 2):
+        parts[i] = _NUM.sub("N", _HEX.sub("0xN", parts[i]))
+    return "".join(parts)
+
+
+def fingerprint(tool: str, code: str | None, file: str | None, ident: str, occurrence: int = 0) -> str:
+    raw = "\x1f".join((tool, code or "", file or "", ident, str(occurrence)))
+    return hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+# ------------------------------------------------------------- patterns
+
+# Lines that look like headers but only summarise: never diagnostics.
+_SUMMARY = re.compile(
+    r"(?:warning: `[^`]+` \([^)]*\) generated \d+ warnings?.*"
+    r"|warning: \d+ warnings? emitted.*"
+    r"|error: could not compile `.*"
+    r"|error: aborting due to .*"
+    r"|warning: build failed, waiting for other jobs to finish.*"
+    r"|For more information about (?:this|an) error, try `rustc --explain .*"
+    r"|Some errors have detailed explanations: .*"
+    r"|\d+ (?:warnings?|errors?)(?: and \d+ (?:warnings?|errors?))? generated\."
+    r"|\d+ (?:errors?|warnings?)"
+    r"|(?:\d+ \w+(?:, )?)+ in [\d.]+s\b.*"
+    r"|Found \d+ errors?.*"
+    r"|Success: no issues found.*"
+    r"|All checks passed!"
+    r"|\[\*\] \d+ fixable.*|No fixes available.*"
+    r"|cc1\w*: all warnings being treated as errors"
+    r"|collect2: error: ld returned \d+ exit status"
+    r"|compilation terminated\."
+    r"|(?:g?make|ninja)(?:\[\d+\])?: .*"
+    r"|Note: .*"
+    r"|Finished .*|error: Recipe .*)$")
+# Summaries that say a compiler stopped before checking everything.
+_STOPPED = re.compile(
+    r"error: could not compile|error: aborting due to|warning: build failed, waiting"
+    r"|compilation terminated\.|(?:g?make|ninja)(?:\[\d+\])?: (?:\*\*\*|build stopped)"
+    r"|.*: too many errors|!+ stopping after|!+ Interrupted|!+ KeyboardInterrupt")
+# Summaries of checkers and test runners that went over everything.
+_WHOLE_RUN = re.compile(
+    r"Found \d+ errors? in \d+ files? \(checked|Success: no issues found|All checks passed!"
+    r"|Found \d+ errors?\.$|Found \d+ errors? in (?:the same file|\d+ files)"
+    r"|=* ?(?:\d+ (?:failed|passed|errors?|skipped|xfailed|xpassed|warnings?|deselected)(?:, )?)+"
+    r" in [\d.]+s\b")
+
+_RUST_HEADER = re.compile(r"(error|warning)(?:\[([A-Za-z]+\d+|[a-z_]+(?:::[a-z_]+)+)\])?: (.+)$")
+_RUST_CHILD = re.compile(r"(?:note|help)(?:\[\w+\])?: ")
+_RUST_LOC = re.compile(r"\s*(?:-->|╭▸)\s+(.+?):(\d+):(\d+)\s*$")
+_CC_TOOL = re.compile(r"(?:cc1\w*|gcc|g\+\+|clang(?:\+\+)?|cc|c\+\+|javac|go): (?:fatal )?(error|warning): (.+)$")
+_LOCATED = re.compile(
+    r"((?:[A-Za-z]:)?[^\s:(][^:]*):(\d+):(?:(\d+):)?(?:\{[\d:-]+\}+:?)?\s+"
+    r"(?:fatal\s+)?(error|warning|note|remark|info)\s*:\s+(.*)$")
+_GCC_CODE = re.compile(r"^(.*?)\s+\[(-W[\w=+-]+|-Werror=[\w-]+|CWE-\d+)\]$")
+_MYPY_CODE = re.compile(r"^(.*?)  \[([\w-]+)\]$")
+_JAVAC_CODE = re.compile(r"^\[([\w-]+)\] (.*)$")
+_TSC = re.compile(r"([^\s(][^(]*)\((\d+),(\d+)\): (error|warning|message) (TS\d+): (.*)$")
+_TSC_PRETTY = re.compile(r"([^\s:][^:]*):(\d+):(\d+) - (error|warning|message) (TS\d+): (.*)$")
+_RUFF = re.compile(r"([^\s:][^:]*\.(?:py|pyi|ipynb)):(\d+):(\d+): ([A-Z]+\d+) (?:\[\*\] )?(.*)$")
+_RUFF_HEADER = re.compile(r"([A-Z]{1,4}\d{2,4}|invalid-syntax) (?:\[\*\] )?(.+)$")
+_GO = re.compile(r"(?:vet: )?((?:[A-Za-z]:)?[^\s:][^:]*\.go):(\d+)(?::(\d+))?: (.+)$")
+_LD = re.compile(r"([^\s:][^:]*):(?:(\d+):)?(?:\(\.[\w.$]+\+0x[0-9a-f]+\):)? (undefined reference to .+"
+                 r"|multiple definition of .+)$")
+_PYTEST_FAIL = re.compile(r"(FAILED|ERROR) (\S+)(?: - (.*))?$")
+# cheap tests that let most lines skip the regexes above
+_SEV_WORD = re.compile(r": (?:fatal )?(?:error|warning|note|remark|info)\b")
+_NO_COLON_FIRST = frozenset("_=!0123456789FASNc")
+_SUMMARY_FIRST = frozenset("weFSAcgmnN[")
+_PYTEST_SECTION = re.compile(r"_{3,} (.+?) _{3,}$")
+_PYTEST_LOC = re.compile(r"([^\s:][^:]*\.py):(\d+): ?(\w[\w.]*)?$")
+_CARET = re.compile(r"(\s*)\^")
+
+_EXT_TOOL = {".py": "mypy", ".pyi": "mypy", ".java": "javac", ".go": "go"}
+
+# Every line `Parser.line` can act on while no block is open, and then some:
+# headers, summaries, pytest bars and sections, ruff's indented `-->`.  A
+# line that matches none of these only moves `prev`/`last` (see Parser._skip);
+# test_diagnostics checks that skipping gives the same result as not skipping.
+# Two searches, both cheap in C: tokens that must start a line, and tokens
+# anywhere in a line (the line is then taken from its start).
+_START = (r"(?:[_=!\d]|\[\*\]|error|warning|note|help|FAILED |ERROR |Found|Success|All checks"
+          r"|For more|Some errors|Note: |Finished|No fixes|cc1|collect2|compilation"
+          r"|g?make|ninja|[ \t]+(?:-->|╭▸))")
+_WORTH_FIRST = re.compile(_START)             # the line at the current position
+_WORTH_START = re.compile("\n" + _START)      # any later line (a literal prefix: fast)
+_WORTH_SEV = re.compile(r": (?:fatal |error|warning|note|remark|info)")
+# str.find runs at memchr speed where a regex alternation crawls
+_WORTH_ANY = ("error TS", ".py", ".go:", " reference to ", " definition of ")
+_RESETS_LAST = re.compile(r"^(?:[ \t]*$|[^ \t\n][^\n]*:)", re.M)
+
+
+class Pattern:
+    """A user pattern from config `build.patterns`: a regex with named groups.
+
+    Groups: `file`, `line`, `column` (or `col`), `severity`, `code`,
+    `message` (or `msg`).  Given as a string, or a mapping with `regex` and
+    optional `tool` and `severity` (used when the regex has no such group).
+    """
+
+    def __init__(self, spec) -> None:
+        if isinstance(spec, str):
+            spec = {"regex": spec}
+        try:
+            self.regex = re.compile(str(spec["regex"]))
+        except (KeyError, TypeError):
+            raise ValueError("a build pattern needs a `regex`") from None
+        except re.error as e:
+            raise ValueError(f"build pattern {spec.get('regex')!r}: {e}") from None
+        groups = self.regex.groupindex
+        if "message" not in groups and "msg" not in groups:
+            raise ValueError(f"build pattern {spec['regex']!r} has no (?P<message>...) group")
+        self.tool = str(spec.get("tool") or "custom")
+        self.severity = _severity(str(spec.get("severity") or "error"))
+
+    def match(self, line: str) -> Diagnostic | None:
+        m = self.regex.search(line)
+        if m is None:
+            return None
+        g = m.groupdict()
+        msg = g.get("message") or g.get("msg") or ""
+        if not msg.strip():
+            return None
+        return Diagnostic(self.tool, _severity(g.get("severity") or self.severity), g.get("code"),
+                          msg, g.get("file"), _int(g.get("line")), _int(g.get("column") or g.get("col")))
+
+
+def _severity(word: str) -> str:
+    w = word.strip().lower()
+    if w.startswith(("err", "fatal", "fail")):
+        return "error"
+    if w.startswith("warn"):
+        return "warning"
+    if w in SEVERITIES:
+        return w
+    return "note" if w in ("info", "remark", "message", "help", "hint") else "warning"
+
+
+def _int(s: str | None) -> int | None:
+    return int(s) if s and s.isdigit() else None
+
+
+# ------------------------------------------------------------- collector
+
+class Collector:
+    """Diagnostics of one run, in order, without duplicates, with fingerprints.
+
+    Also what the run's summary lines said: `stopped_early` (a compiler gave
+    up: `could not compile`, `compilation terminated`, make's `***`, pytest's
+    `stopping after N failures`) and `whole_run` (a checker or test runner
+    printed its closing summary: mypy/ruff/tsc `Found N errors`, pytest's
+    `N failed, M passed in 1.2s`).
+    """
+
+    def __init__(self, root: Path | str | None = None) -> None:
+        self.root = os.path.realpath(root) if root else None
+        self.diagnostics: list[Diagnostic] = []
+        self.places: dict[tuple, list[tuple]] = {}
+        self.stopped_early: str | None = None
+        self.whole_run = False
+        self.overflow = 0
+        self._idents: dict[tuple, tuple] = {}   # repeated reports skip normalising
+
+    def add(self, d: Diagnostic) -> None:
+        raw = (d.tool, d.code, d.file, d.message, d.key)
+        known = self._idents.get(raw)
+        if known is None:
+            file = self.relative(d.file)
+            ident = d.key if d.key is not None else normalise(d.message)
+            known = (file, (d.tool, d.code, None if d.key is not None else file, ident))
+            if len(self._idents) < 4 * MAX_DIAGNOSTICS:
+                self._idents[raw] = known
+        d.file, k = known
+        where = (d.file, d.line, d.column)
+        seen = self.places.get(k)
+        if seen is None:
+            if len(self.diagnostics) >= MAX_DIAGNOSTICS:
+                self.overflow += 1
+                return
+            seen = self.places[k] = []
+        elif where in seen:
+            return  # the same report twice (lib and test targets, a header in two units)
+        d.fingerprint = fingerprint(*k, len(seen))
+        seen.append(where)
+        self.diagnostics.append(d)
+
+    def relative(self, file: str | None) -> str | None:
+        """Paths as identity: '/'-separated, relative to the build's directory when inside it."""
+        if not file:
+            return None
+        f = file.strip().replace("\\", "/")
+        if self.root and os.path.isabs(f):
+            real = os.path.realpath(f)
+            if real == self.root or real.startswith(self.root.rstrip("/") + "/"):
+                f = os.path.relpath(real, self.root)
+        f = os.path.normpath(f).replace("\\", "/") if f else f
+        return f
+
+    def summary_line(self, line: str) -> None:
+        if self.stopped_early is None and _STOPPED.match(line):
+            self.stopped_early = line.strip()
+        if _WHOLE_RUN.match(line):
+            self.whole_run = True
+
+    def counts(self) -> dict[str, int]:
+        out = {s: 0 for s in SEVERITIES}
+        for d in self.diagnostics:
+            out[d.severity] = out.get(d.severity, 0) + 1
+        return out
+
+
+# ------------------------------------------------------------- the parser
+
+class Parser:
+    """A line-by-line state machine over one output stream.
+
+    Block formats (rustc, ruff full, javac, pytest sections) keep a pending
+    diagnostic until the next header, a blank line or a summary ends it.
+    """
+
+    def __init__(self, collector: Collector, patterns: Iterable[Pattern] = ()) -> None:
+        self.out = collector
+        self.patterns = list(patterns)
+        self.pending: Diagnostic | None = None
+        self.mode = ""            # "rust" | "javac" | "" : what the pending block is
+        self.in_child = False     # rust: past a note/help child, `-->` is not ours
+        self.javac_lines = 0      # javac: lines seen after the header
+        self.last: Diagnostic | None = None   # for gcc/mypy `note:` children
+        self.prev = ""            # previous line (ruff's header is the line above `-->`)
+        self.section: str | None = None       # pytest: the failure section being read
+        self.crash: dict[str, tuple[str, int]] = {}   # pytest: section -> last file:line
+
+    def feed(self, text: str) -> None:
+        """Whole lines of text (a trailing partial line is treated as whole).
+
+        Between diagnostics most of a build's output (`Compiling …`, command
+        echoes, progress) cannot matter, and looking at it line by line in
+        Python is what would make the wrapper slower than `tee`.  So while no
+        block is open, one C-level regex search finds the next line that
+        could matter (`_WORTH`, a superset of what `line()` acts on) and the
+        lines before it are skipped with the same effect on the state that
+        `line()` would have had (see `_skip`).  User patterns may match any
+        line, so with patterns every line is looked at.
+        """
+        if not text:
+            return
+        if text.endswith("\n"):
+            text = text[:-1]   # "\n" alone is one empty line, which ends a block
+        if self.patterns:
+            for line in text.split("\n"):
+                self.line(line)
+            return
+        line_fn = self.line
+        pos = 0
+        n = len(text)
+        # next match of each search, kept while it is still ahead of pos
+        at_start = at_sev = -1
+        tokens = {t: -1 for t in _WORTH_ANY}
+        find = text.find
+        while pos <= n:
+            if self.pending is None and not self.mode:
+                if _WORTH_FIRST.match(text, pos):
+                    at_start = pos
+                elif at_start < pos:
+                    m = _WORTH_START.search(text, pos)
+                    at_start = m.start() + 1 if m else n + 1
+                if at_sev < pos:
+                    m = _WORTH_SEV.search(text, pos)
+                    at_sev = text.rfind("\n", 0, m.start()) + 1 if m else n + 1
+                    if at_sev < pos:
+                        at_sev = pos
+                anywhere = at_sev
+                for t, k in tokens.items():
+                    if k < pos:
+                        k = find(t, pos)
+                        k = n + 1 if k < 0 else text.rfind("\n", 0, k) + 1
+                        if k < pos:   # the token's line started before pos: a line
+                            k = pos   # already being looked at (cannot happen twice)
+                        tokens[t] = k
+                    if k < anywhere:
+                        anywhere = k
+                start = min(at_start, anywhere)
+                if start > pos:
+                    self._skip(text, pos, min(start, n + 1) - 1)
+                    if start > n:
+                        return
+                pos = start
+            end = text.find("\n", pos)
+            if end < 0:
+                end = n
+            line_fn(text[pos:end])
+            pos = end + 1
+
+    def _skip(self, text: str, a: int, b: int) -> None:
+        """What `line()` does to the state on the lines text[a:b] (no `\\n` at
+        b), when none of them can start or touch a diagnostic."""
+        if _RESETS_LAST.search(text, a, b):
+            self.last = None   # a blank line, or an unrelated column-0 line
+        k = text.rfind("\n", a, b)
+        last_line = text[k + 1 if k >= a else a:b]
+        self.prev = "" if not last_line or last_line.isspace() else last_line
+
+    def close(self) -> None:
+        self._finish()
+
+    # ------------------------------------------------------------ dispatch
+
+    def line(self, line: str) -> None:
+        if self.patterns:
+            for p in self.patterns:
+                d = p.match(line)
+                if d is not None:
+                    self._finish()
+                    self._emit(d)
+                    self.prev = line
+                    return
+        if not line or line.isspace():
+            self._finish()
+            self.last = None
+            self.prev = ""
+            return
+        first = line[0]
+        if first == " " or first == "\t":
+            self._indented(line)
+        elif ":" in line:
+            self._top(line, first)
+        elif first in _NO_COLON_FIRST or self.mode:
+            self._plain(line, first)  # summaries, pytest bars, javac carets
+        self.prev = line
+
+    def _indented(self, line: str) -> None:
+        mode = self.mode
+        if mode == "rust":
+            if not self.in_child and ("-->" in line or "╭▸" in line):
+                m = _RUST_LOC.match(line)
+                if m and self.pending.file is None:
+                    self._locate(self.pending, m)
+            elif "= note:" in line or "= help:" in line:
+                self.in_child = True
+            return
+        if mode == "javac":
+            self._javac_detail(line)
+            return
+        if "-->" in line and self.pending is None:
+            m = _RUST_LOC.match(line)
+            if m:
+                h = _RUFF_HEADER.match(self.prev)
+                if h:  # ruff's full format: "F401 msg" then " --> file:l:c"
+                    d = Diagnostic("ruff", "error", h.group(1), h.group(2))
+                    self._locate(d, m)
+                    self._start(d, "rust")
+
+    def _plain(self, line: str, c: str) -> None:
+        """A column-0 line without a colon: no header has none."""
+        if self.mode == "javac" and self._javac_detail(line):
+            return
+        if c == "_":
+            m = _PYTEST_SECTION.match(line)
+            self._finish()
+            if m:
+                self.section = m.group(1)
+        elif _SUMMARY.match(line) or c in "!=":
+            self._finish()
+            self.out.summary_line(line)
+            self.last = None
+
+    def _top(self, line: str, c: str) -> None:
+        """A column-0 line with a colon: most headers, and cargo's summaries."""
+        if self.mode == "javac" and self._javac_detail(line):
+            return
+        if c in _SUMMARY_FIRST and _SUMMARY.match(line):
+            # before headers: "warning: `x` (bin "x") generated 6 warnings" looks like one
+            self._finish()
+            self.out.summary_line(line)
+            self.last = None
+            return
+        sev = _SEV_WORD.search(line) if ": " in line else None
+        if c == "e" or c == "w":
+            m = _RUST_HEADER.match(line)
+            if m:
+                self._finish()
+                self._start(Diagnostic("rustc", m.group(1), m.group(2), m.group(3)), "rust")
+                return
+        elif (c == "n" or c == "h") and _RUST_CHILD.match(line):
+            if self.mode == "rust":
+                self.in_child = True
+            return
+        elif (c == "F" or c == "E") and line.startswith(("FAILED ", "ERROR ")):
+            m = _PYTEST_FAIL.match(line)
+            if m and (".py" in m.group(2) or "::" in m.group(2)):
+                self._finish()
+                self._pytest(m)
+                return
+        if sev is not None:
+            m = _LOCATED.match(line)
+            if m:
+                self._finish()
+                self._located(m)
+                return
+            m = _CC_TOOL.match(line)
+            if m:
+                self._finish()
+                self._emit(Diagnostic("gcc", m.group(1), None, m.group(2)))
+                return
+        if " TS" in line:
+            m = _TSC.match(line) or _TSC_PRETTY.match(line)
+            if m:
+                self._finish()
+                file, ln, col, sev_word, code, msg = m.groups()
+                self._emit(Diagnostic("tsc", _severity(sev_word), code, msg, file, int(ln), int(col)))
+                return
+        if ".py:" in line:
+            m = _RUFF.match(line)
+            if m:
+                self._finish()
+                file, ln, col, code, msg = m.groups()
+                self._emit(Diagnostic("ruff", "error", code, msg, file, int(ln), int(col)))
+                return
+            m = _PYTEST_LOC.match(line)
+            if m and self.section is not None:
+                self.crash[self.section] = (m.group(1), int(m.group(2)))
+                return
+        elif ".go:" in line:
+            m = _GO.match(line)
+            if m:
+                self._finish()
+                file, ln, col, msg = m.groups()
+                self._emit(Diagnostic("go", "error", None, msg, _dot(file), int(ln), _int(col)))
+                return
+        if " reference to " in line or " definition of " in line:
+            m = _LD.match(line)
+            if m:
+                self._finish()
+                file, ln, msg = m.groups()
+                self._emit(Diagnostic("ld", "error", None, msg, file, _int(ln)))
+                return
+        if self.mode == "rust" and self.pending is not None and self.pending.file is None:
+            return  # cargo's "Caused by:" and such, inside a location-less error
+        # any other column-0 line ("In function", "# pkg", a command echo) ends
+        # a block, and a `note:` after it no longer belongs to anything
+        if self.mode == "rust":
+            self._finish()
+        self.last = None
+
+    # ------------------------------------------------------------ formats
+
+    def _located(self, m: re.Match) -> None:
+        file, ln, col, sev, msg = m.groups()
+        tool = _EXT_TOOL.get(os.path.splitext(file)[1].lower(), "gcc")
+        sev = _severity(sev)
+        if sev == "note" and self.last is not None and self.last.tool == tool and (
+                tool == "gcc" or (self.last.file == self.out.relative(file)
+                                  and self.last.line == int(ln))):
+            return  # a note under the diagnostic above: part of it
+        code = None
+        if tool == "gcc":
+            cm = _GCC_CODE.match(msg)
+            if cm:
+                msg, code = cm.groups()
+        elif tool == "mypy":
+            cm = _MYPY_CODE.match(msg)
+            if cm:
+                msg, code = cm.groups()
+        elif tool == "javac":
+            cm = _JAVAC_CODE.match(msg)
+            if cm:
+                code, msg = cm.groups()
+            d = Diagnostic(tool, sev, code, msg, _dot(file), int(ln), _int(col))
+            self._start(d, "javac")
+            self.javac_lines = 0
+            return
+        elif tool == "go":
+            return self._emit(Diagnostic(tool, sev, None, msg, _dot(file), int(ln), _int(col)))
+        d = Diagnostic(tool, sev, code, msg, _dot(file), int(ln), _int(col))
+        self._emit(d)
+
+    def _javac_detail(self, line: str) -> bool:
+        """Lines after a javac header: source, caret (the column), `symbol:` details."""
+        d = self.pending
+        self.javac_lines += 1
+        if self.javac_lines > 12:
+            self._finish()
+            return False
+        if d.column is None:
+            m = _CARET.match(line)
+            if m and line.strip().strip("^~") == "":
+                d.column = len(m.group(1).expandtabs(8)) + 1
+                return True
+        s = line.strip()
+        if s.startswith("symbol:"):
+            d.detail.append(" ".join(s.split()))
+        return line[:1] in " \t"
+
+    def _pytest(self, m: re.Match) -> None:
+        word, nodeid, msg = m.groups()
+        parts = nodeid.split("::")
+        name = ".".join(parts[1:]) if len(parts) > 1 else nodeid
+        section = f"ERROR at setup of {parts[-1]}" if word == "ERROR" else name
+        where = self.crash.get(section) or self.crash.get(f"ERROR at teardown of {parts[-1]}")
+        file, ln = where if where else (parts[0], None)
+        text = f"{nodeid} - {msg}" if msg else nodeid
+        self._emit(Diagnostic("pytest", "error", word, text, file, ln, key=nodeid))
+
+    # ------------------------------------------------------------ plumbing
+
+    def _locate(self, d: Diagnostic, m: re.Match) -> None:
+        d.file, d.line, d.column = _dot(m.group(1)), int(m.group(2)), int(m.group(3))
+
+    def _start(self, d: Diagnostic, mode: str) -> None:
+        self.pending = d
+        self.mode = mode
+        self.in_child = False
+
+    def _finish(self) -> None:
+        d = self.pending
+        if d is None:
+            return
+        self.pending = None
+        self.mode = ""
+        if d.tool == "rustc" and d.file is None and d.code is None:
+            d.tool = "generic"  # a bare "error: msg": cargo's own, a linker, any other tool
+        if d.detail:
+            d.message = f"{d.message} ({'; '.join(d.detail)})"
+        self._emit(d)
+
+    def _emit(self, d: Diagnostic) -> None:
+        self.last = d
+        self.out.add(d)
+
+
+def _dot(file: str) -> str:
+    return file[2:] if file.startswith("./") else file
+
+
+# ------------------------------------------------------------- entry points
+
+class Scan:
+    """A stream parser and its collector; feed it stream by stream."""
+
+    def __init__(self, root: Path | str | None = None, patterns: Iterable = ()) -> None:
+        compiled = [p if isinstance(p, Pattern) else Pattern(p) for p in patterns]
+        self.collector = Collector(root)
+        self.parsers = [Parser(self.collector, compiled), Parser(self.collector, compiled)]
+
+    def feed(self, stream: int, text: str) -> None:
+        self.parsers[stream].feed(text)
+
+    def close(self) -> Collector:
+        for p in self.parsers:
+            p.close()
+        return self.collector
+
+
+def parse_text(text: str, root: Path | str | None = None, patterns: Iterable = ()) -> Collector:
+    """Every diagnostic in a piece of (already clean) output."""
+    scan = Scan(root, patterns)
+    scan.feed(0, text)
+    return scan.close()
+
+
+class LogInfo:
+    """What the header and footer of a taskbook build log say."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, str] = {}
+
+    @property
+    def command(self) -> str | None:
+        return self.fields.get("command")
+
+    @property
+    def cwd(self) -> str | None:
+        return self.fields.get("cwd")
+
+    @property
+    def exit_status(self) -> int | None:
+        v = self.fields.get("exit status", "").split(" ")[0]
+        return int(v) if v.isdigit() else None
+
+    @property
+    def interrupted(self) -> bool:
+        return "interrupted" in self.fields or "killed by" in self.fields.get("exit status", "")
+
+    @property
+    def finished(self) -> bool:
+        return "exit status" in self.fields
+
+
+def read_log(path: Path, chunk: int = 1 << 20) -> Iterator[str]:
+    """The log's lines, a chunk at a time (memory stays flat on any log size)."""
+    from .runner import Cleaner
+    cleaner = Cleaner()
+    with open(path, "rb") as f:
+        while True:
+            data = f.read(chunk)
+            if not data:
+                break
+            got = cleaner.feed(data)
+            if got is not None:
+                yield got[1]
+    got = cleaner.flush()
+    if got is not None:
+        yield got[1]
+
+
+def scan_file(path: Path, root: Path | str | None = None, patterns: Iterable = ()) -> tuple[Collector, LogInfo]:
+    """Parse a saved log: taskbook's own (header and footer read) or any other."""
+    from .runner import META
+    info = LogInfo()
+    scan = None
+    for text in read_log(Path(path)):
+        if META in text:
+            kept = []
+            for line in text.split("\n"):
+                if line.startswith(META):
+                    name, _, value = line[len(META):].partition(": ")
+                    if value:
+                        info.fields[name.strip()] = value.strip()
+                else:
+                    kept.append(line)
+            text = "\n".join(kept)
+        if scan is None:
+            scan = Scan(root if root is not None else info.cwd, patterns)
+        scan.feed(0, text)
+    if scan is None:
+        scan = Scan(root, patterns)
+    return scan.close(), info
