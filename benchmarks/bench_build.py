@@ -155,7 +155,7 @@ def main() -> None:
         if args.only in (None, "cargo"):
             cargo_overhead(tmp, args.runs)
         if args.only in (None, "memory"):
-            memory(tmp, [10, 100])
+            memory(tmp, [20, 200])
 
 
 if __name__ == "__main__":
