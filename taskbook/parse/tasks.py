@@ -284,11 +284,10 @@ def build(lines: list[str], blocks: Blocks, has_emoji: bool = True) -> dict:
         heads.append((h, text_s, ec))
 
     # Emoji marks are statuses only where they are the book's way of tracking:
-    # more of them than checkbox and labelled tasks, and not all ✅ (a book
-    # whose only marks are ✅ uses them as praise or decoration, corpus 003)
-    marked = n_emoji > n_box + n_label and (
-        any(c.status is not Status.DONE for c in emoji_cands.values())
-        or any(ec is not None and ec.status is not Status.DONE for _, _, ec in heads))
+    # more of them than checkbox and labelled tasks.  (A rule such as "not
+    # when every mark is ✅" would keep corpus 003's outcome bullets out, but
+    # would also make a marked book vanish the moment its last task is done.)
+    marked = n_emoji > n_box + n_label
     if marked:
         for k, ec in emoji_cands.items():
             c = cands.get(k)
