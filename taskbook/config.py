@@ -26,10 +26,27 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "order": ("auto", "where new tasks go: newest-first, oldest-first, or auto"),
     "log.timestamp": (True, "prefix log entries with the date and time"),
     "log.timestamp_format": ("%Y-%m-%d %H:%M", "strftime format of that prefix"),
+    "log.commit": (False, "also prefix log entries with the short git commit and branch"),
+    "done.commit": (False, "`done` records the current git commit in the log (as --commit)"),
     "next.log_entries": (3, "how many latest log entries `next` prints"),
     "build.command": ("", "default command of `taskbook build`"),
     "build.log": ("compilelog", "where `taskbook build` saves the build output"),
+    "build.tasks": ("one", "one top-level task per diagnostic, or grouped: one parent task per build"),
+    "build.close_resolved": (True, "mark a task done when a complete build no longer reports it"),
+    "build.ignore": (["severity:note"], "diagnostics not made tasks: severity:, tool:, code:, regex: rules"),
+    "build.patterns": ([], "your own diagnostic regexes with (?P<file>) (?P<line>) (?P<message>) groups"),
 }
+
+
+def git_root(start: Path | None = None) -> Path | None:
+    """The nearest directory at or above `start` holding `.git` (a directory,
+    or a file in worktrees and submodules).  A plain walk: GitPython costs
+    ~100 ms to import, too much for every command."""
+    here = (start or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        if (d / ".git").exists():
+            return d
+    return None
 
 
 def find_root(start: Path | None = None) -> Path | None:
@@ -164,5 +181,10 @@ def resolve_book(book_option: str | None, start: Path | None = None) -> tuple[Pa
     env = os.environ.get("TASKBOOK_BOOK")
     if env:
         return Path(env).expanduser(), config
+    name = str(config.get("book"))
     base = root or (start or Path.cwd())
-    return base / str(config.get("book")), config
+    if root is None and not (base / name).exists():
+        # no .taskbook/ anywhere above: the book beside the code, at the top
+        # of the git repository (a book in the current directory still wins)
+        base = git_root(base) or base
+    return base / name, config

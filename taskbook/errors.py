@@ -7,30 +7,36 @@ class TaskbookError(Exception):
     """An error reported to the user as one line; never a traceback."""
 
     exit_code = 1
+    code_default = "error"  # the "code" of the JSON error (docs/json.md)
 
-    def __init__(self, message: str, *, hint: str | None = None, code: str = "error") -> None:
+    def __init__(self, message: str, *, hint: str | None = None, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
-        self.code = code
+        self.code = code or self.code_default
 
 
 class UsageError(TaskbookError):
     """Bad input from the user: exit 2."""
 
     exit_code = 2
+    code_default = "bad-input"
 
 
 class BookFormatError(UsageError):
     """The book is not a UTF-8 text file."""
 
+    code_default = "bad-book"
+
 
 class BookNotFoundError(UsageError):
-    pass
+    code_default = "no-book"
 
 
 class AddressError(UsageError):
     """An address names no task, or more than one."""
+
+    code_default = "bad-address"
 
     def __init__(self, message: str, candidates: list | None = None, **kw) -> None:
         super().__init__(message, **kw)
@@ -39,3 +45,5 @@ class AddressError(UsageError):
 
 class ConflictError(TaskbookError):
     """The book changed on disk in a way that makes the edit impossible."""
+
+    code_default = "conflict"

@@ -50,6 +50,25 @@ def _ambiguous(q: str, tasks: list[Task]) -> AddressError:
                         hint="use the address (the code before each title)", code="ambiguous-address")
 
 
+def select(book: Book, statuses: set[Status] | None, show_all: bool) -> list[tuple[Task, bool, list]]:
+    """Filter the tree: (task, matched, kids) for matching tasks, and for
+    their ancestors as context (matched False)."""
+    def want(t: Task) -> bool:
+        if statuses is not None:
+            return t.status in statuses
+        return show_all or t.status.is_open
+
+    def walk(t: Task):
+        kids = [k for k in (walk(c) for c in t.children) if k is not None]
+        if want(t):
+            return (t, True, kids)
+        if kids:
+            return (t, False, kids)
+        return None
+
+    return [k for k in (walk(t) for t in book.tasks) if k is not None]
+
+
 def parse_statuses(values: list[str] | None) -> set[Status] | None:
     """--status may be repeated or comma-separated; 'open' means not done/dropped."""
     if not values:

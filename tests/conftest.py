@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from hypothesis import strategies as st
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"
@@ -92,10 +93,10 @@ def corpus_bytes():
 
 
 # Hypothesis: modest by default so the suite stays fast; set
-# TASKBOOK_FUZZ_EXAMPLES=5000 (say) to fuzz for longer.
+# TASKBOOK_FUZZ_EXAMPLES=5000 (say) to fuzz for longer.  Applied per test as
+# @FUZZ so that other test modules keep Hypothesis' own defaults.
 FUZZ_EXAMPLES = int(os.environ.get("TASKBOOK_FUZZ_EXAMPLES", "200"))
-settings.register_profile("taskbook", max_examples=FUZZ_EXAMPLES, deadline=None)
-settings.load_profile("taskbook")
+FUZZ = settings(max_examples=FUZZ_EXAMPLES, deadline=None)
 
 
 # ---------------------------------------------------------------------------
@@ -109,8 +110,6 @@ settings.load_profile("taskbook")
 # into or fall out of the open containers of the lines above, so deep and
 # ragged nesting, lazy continuation and indented code all occur.
 # ---------------------------------------------------------------------------
-
-from hypothesis import strategies as st  # noqa: E402
 
 # Text fragments: CJK, emoji status marks, inline markup, and characters
 # that start blocks when they open a line (#, >, |, <, `, ~, *, 1.)
@@ -199,11 +198,16 @@ indent = st.one_of(
 trailing = st.sampled_from(["", "", "", " ", "  ", "\t", " \t "])
 
 
+_blank_line = st.sampled_from(["", " ", "  ", "\t", "    "])
+_one_in_ten = st.integers(0, 9)
+_chains = {k: st.lists(chain_elem, max_size=k) for k in range(6)}
+
+
 @st.composite
 def md_line(draw, max_chain: int = 2) -> str:
-    if draw(st.integers(0, 9)) == 0:
-        return draw(st.sampled_from(["", " ", "  ", "\t", "    "]))    # blank lines
-    chain = draw(st.lists(chain_elem, max_size=max_chain))
+    if draw(_one_in_ten) == 0:
+        return draw(_blank_line)
+    chain = draw(_chains[max_chain])
     body = draw(content)
     return draw(indent) + "".join(chain) + body + draw(trailing)
 
@@ -212,15 +216,18 @@ def md_lines(max_chain: int = 2, max_size: int = 40):
     return st.lists(md_line(max_chain), max_size=max_size)
 
 
+_eol_mode = st.sampled_from(["lf", "crlf", "mixed"])
+_eol = st.sampled_from(["\n", "\r\n", "\r\n", "\r"])
+
+
 @st.composite
 def book_bytes(draw, max_chain: int = 4) -> bytes:
     """A whole book as bytes: random line endings (LF, CRLF, mixed, a rare
     lone CR), optional BOM, optional final newline."""
     lines = draw(md_lines(max_chain))
-    mode = draw(st.sampled_from(["lf", "crlf", "mixed"]))
+    mode = draw(_eol_mode)
     if mode == "mixed":
-        eols = draw(st.lists(st.sampled_from(["\n", "\r\n", "\r\n", "\r"]),
-                             min_size=len(lines), max_size=len(lines)))
+        eols = [draw(_eol) for _ in lines]
     else:
         eols = ["\n" if mode == "lf" else "\r\n"] * len(lines)
     final = draw(st.booleans())

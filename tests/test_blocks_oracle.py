@@ -10,25 +10,31 @@ algorithm.  These tests compare what it finds with markdown-it-py (preset
 * headings: the set of (line, level) pairs.
 
 markdown-it is an oracle, not ground truth: where it departs from the
-CommonMark spec (checked against the spec's reference implementation,
-cmark) the disagreement is excused by a precise detector in
+CommonMark reference implementations (each case was checked against
+cmark-gfm, through the `cmarkgfm` package, while writing these tests; it is
+not a test dependency) the disagreement is excused by a precise detector in
 `ORACLE_BUGS`, and `test_markdown_it_divergence` pins scan's correct
-answer on a minimal example.  Disagreements caused by known scan bugs are
-excused by a detector in `SCAN_BUGS`, each tied to a strict-xfail test
-below: when scan is fixed, that test XPASSes, fails the suite, and the
-detector must be removed.  Every other disagreement fails the test.
-Detectors are consulted only after a disagreement, never to filter inputs.
+answer on a minimal example.  A known scan bug that cannot be fixed at once
+gets a detector in `SCAN_BUGS` tied to a strict-xfail test with its minimal
+example: when scan is fixed, that test XPASSes, fails the suite, and the
+detector must go (there are none now: the scan bugs these tests found are
+fixed and pinned by the regression tests at the end).  Every other
+disagreement fails the test.  Detectors are consulted only after a
+disagreement, never to filter inputs.
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
+from markdown_it.common.html_re import HTML_OPEN_CLOSE_TAG_STR
 from markdown_it.rules_block import blockquote as _md_blockquote
 
-from conftest import book_params, md_lines
+from conftest import FUZZ, book_params, md_lines
 from taskbook.parse import parse
 from taskbook.parse.blocks import scan
 
@@ -68,7 +74,8 @@ class _Oracle:
 
     def parse(self, text: str):
         self.quote_bug_lines = []
-        return self.md.parse(text)
+        self.env: dict = {}
+        return self.md.parse(text, self.env)
 
 
 _ORACLE = _Oracle()
@@ -88,7 +95,7 @@ def normalise(text: str) -> str:
     return text.replace("\r\n", "\n")
 
 
-def _content_lines(tokens) -> set[int]:
+def _content_lines(tokens, env: dict) -> set[int]:
     """Lines that carry content, as opposed to lines that are blank once
     their container prefixes (indentation, ">") are removed.
 
@@ -97,6 +104,9 @@ def _content_lines(tokens) -> set[int]:
     says, although markdown-it's map also covers the quote's blank `>`.
     """
     out: set[int] = set()
+    # link reference definitions leave no token, only an entry in env
+    for ref in [*env.get("references", {}).values(), *env.get("duplicate_refs", [])]:
+        out.update(range(*ref["map"]))
     for t in tokens:
         if t.map is None:
             continue
@@ -127,7 +137,7 @@ def reference(text: str):
     items: [(start, parent start or None, trimmed end)], document order.
     """
     tokens = _ORACLE.parse(text)
-    content = _content_lines(tokens)
+    content = _content_lines(tokens, _ORACLE.env)
     items, stack, heads = [], [], []
     for t in tokens:
         if t.type == "list_item_open":
@@ -185,7 +195,7 @@ def describe(diff: dict) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _code_right_after_paragraph(text: str, tokens) -> bool:
+def _code_right_after_paragraph(text: str, tokens, diff) -> bool:
     """markdown-it bug: a line indented 4+ columns past the containers it
     matches, right after a paragraph in a deeper container, ends the
     paragraph and becomes indented code.  CommonMark: indented code cannot
@@ -196,51 +206,64 @@ def _code_right_after_paragraph(text: str, tokens) -> bool:
     return any(t.type == "code_block" and t.map[0] in para_ends for t in tokens)
 
 
-def _indented_quote_continuation(text: str, tokens) -> bool:
+def _indented_quote_continuation(text: str, tokens, diff) -> bool:
     """markdown-it bug: `> a` / `\\t> - b` continues the block quote although
     its ">" is indented 4+ columns (CommonMark and cmark: lazy paragraph
     continuation, so "- b" is text, not a list item)."""
     return bool(_ORACLE.quote_bug_lines)
 
 
-ORACLE_BUGS = {
-    "markdown-it: indented code interrupts a paragraph": _code_right_after_paragraph,
-    "markdown-it: block quote continued by an indented '>'": _indented_quote_continuation,
-}
+_HTML7_LINE = re.compile("(?:" + HTML_OPEN_CLOSE_TAG_STR[1:] + r")[ \t]*$")
 
 
-def _item_opens_with_indented_code(text: str, tokens) -> bool:
-    """scan bug (see test_scan_item_starting_with_indented_code): an item
-    whose first line is indented code (`-     code`, 5+ spaces after the
-    marker) is taken for a paragraph."""
-    return any(a.type == "list_item_open" and b.type == "code_block" and b.map[0] == a.map[0]
-               for a, b in zip(tokens, tokens[1:]))
-
-
-def _empty_item_then_text(text: str, tokens) -> bool:
-    """scan bug (see test_scan_empty_item_*): an item whose first line is
-    empty (`-`, `1.`) followed directly by a non-blank line: scan takes the
-    marker line for the start of a paragraph."""
+def _html7_line_in_paragraph(text: str, tokens, diff) -> bool:
+    """markdown-it bug (markdown-it-py issue #434): a line holding only an
+    HTML tag (`<br>`, `</custom>`: a type-7 HTML block start) right after a
+    paragraph in a container it does not continue is taken as a lazy
+    continuation; cmark and commonmark.js close the container and start an
+    HTML block, and so does scan."""
     lines = text.split("\n")
-    for a, b in zip(tokens, tokens[1:]):
-        if a.type != "list_item_open":
-            continue
-        start = a.map[0]
-        empty = b.type == "list_item_close" or (b.map is not None and b.map[0] > start)
-        if empty and start + 1 < len(lines) and lines[start + 1].strip(" \t"):
-            return True
+    for t in tokens:
+        if t.type == "paragraph_open":
+            for ln in range(t.map[0] + 1, t.map[1]):
+                if _HTML7_LINE.match(lines[ln].lstrip(" \t>")):
+                    return True
     return False
 
 
-SCAN_BUGS = {
-    "scan: item opening with indented code": _item_opens_with_indented_code,
-    "scan: empty item start read as a paragraph": _empty_item_then_text,
+def _text_right_after_reference_definition(text: str, tokens, diff) -> bool:
+    """markdown-it divergence: a link reference definition ends a paragraph
+    for markdown-it, so in `[1]: /u` / `2) x` the next line starts a block
+    of its own (here a list); cmark (and scan) keep reading the paragraph
+    the definition opened, which `2)` cannot interrupt."""
+    lines = text.split("\n")
+    return any(ref["map"][1] < len(lines) and lines[ref["map"][1]].strip(" \t")
+               for ref in [*_ORACLE.env.get("references", {}).values(),
+                           *_ORACLE.env.get("duplicate_refs", [])])
+
+
+ORACLE_BUGS = {
+    "markdown-it: indented code interrupts a paragraph": _code_right_after_paragraph,
+    "markdown-it: block quote continued by an indented '>'": _indented_quote_continuation,
+    "markdown-it: HTML tag line taken as lazy continuation": _html7_line_in_paragraph,
+    "markdown-it: a link reference definition ends the paragraph":
+        _text_right_after_reference_definition,
 }
 
 
-def known_cause(text: str, tokens) -> str | None:
+# Known scan bugs: a detector per bug, tied to a strict-xfail test with the
+# minimal example.  Empty: the bugs found so far (an item opening with
+# indented code, an empty item's marker line read as a paragraph, link
+# reference definitions under setext underlines) are fixed and pinned by the
+# regression tests at the end of this file.
+SCAN_BUGS: dict = {}
+
+
+def known_cause(text: str, tokens, diff) -> str | None:
+    """The known bug that explains a disagreement on `text`, if any
+    (call right after `differences(text)`: it reads the oracle's state)."""
     for name, detect in {**ORACLE_BUGS, **SCAN_BUGS}.items():
-        if detect(text, tokens):
+        if detect(text, tokens, diff):
             return name
     return None
 
@@ -249,7 +272,7 @@ def check_against_oracle(text: str) -> None:
     diff, tokens = differences(text)
     if not diff:
         return
-    cause = known_cause(text, tokens)
+    cause = known_cause(text, tokens, diff)
     if cause is not None:
         event(f"excused disagreement: {cause}")
         return
@@ -286,6 +309,7 @@ def test_oracle_sees_structure():
 # ---------------------------------------------------------------------------
 
 
+@FUZZ
 @given(md_lines())
 def test_generated_markdown_matches_markdown_it(lines):
     # at most two container markers per line and 12 columns of indentation
@@ -297,6 +321,7 @@ def test_generated_markdown_matches_markdown_it(lines):
     check_against_oracle(text)
 
 
+@FUZZ
 @given(md_lines(), st.booleans())
 def test_generated_crlf_and_bom_scan_like_lf(lines, bom):
     """parse() hands scan() lines without "\\r" and without a BOM, so a CRLF
@@ -329,6 +354,21 @@ MARKDOWN_IT_DIVERGENCES = [
         "markdown-it: block quote continued by an indented '>'",
         id="indented-quote-marker",
     ),
+    pytest.param(
+        "> a\n</custom>\n- [ ] task",
+        # cmark, commonmark.js: `</custom>` closes the quote and opens an
+        # HTML block that runs to the next blank line, holding "- [ ] task"
+        ([], []),
+        "markdown-it: HTML tag line taken as lazy continuation",
+        id="html7-after-lazy-paragraph",
+    ),
+    pytest.param(
+        "[1]: /u\n2) fix",
+        # cmark: one paragraph (the definition, then "2) fix" as text)
+        ([], []),
+        "markdown-it: a link reference definition ends the paragraph",
+        id="ordered-item-after-reference-definition",
+    ),
 ]
 
 
@@ -337,47 +377,52 @@ def test_markdown_it_divergence(text, expected, cause):
     assert scanned(text) == expected
     diff, tokens = differences(text)
     assert diff, "markdown-it now agrees: drop this case and its detector"
-    assert known_cause(text, tokens) == cause
+    assert known_cause(text, tokens, diff) == cause
 
 
 # ---------------------------------------------------------------------------
-# scan bugs found by the generated tests (strict xfail: fix scan, then drop
-# the xfail and the matching SCAN_BUGS detector)
+# regressions: scan bugs found by the generated tests (fixed since); each
+# expected answer is cmark-gfm's
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="scan bug: an item whose first line is indented code "
-                   "(5+ spaces after the marker) is read as a paragraph, so the next "
-                   "unindented line is taken as a lazy continuation")
 def test_scan_item_starting_with_indented_code_lazy():
-    # CommonMark/cmark: the item is one line of code; "fix" is a new paragraph
+    # "-     fix": 5+ spaces after the marker, so the item opens with
+    # indented code, which takes no lazy continuation: "fix" is a new
+    # paragraph after the list (scan used to read the code as a paragraph)
     assert scanned("-     fix\nfix") == ([(0, None, 1)], [])
+    assert not differences("-     fix\nfix")[0]
 
 
-@pytest.mark.xfail(strict=True, reason="scan bug: an item whose first line is indented code "
-                   "is read as a paragraph, which a list starting at 2 cannot interrupt")
 def test_scan_item_starting_with_indented_code_nested_list():
-    # CommonMark/cmark: "2) 0" opens an ordered list inside the item
+    # code is not a paragraph, so a list starting at 2 may follow it
     assert scanned("-     fix\n  2) 0") == ([(0, None, 2), (1, 0, 2)], [])
 
 
-@pytest.mark.xfail(strict=True, reason="scan bug: after an empty list item marker the "
-                   "marker line itself is taken as an open paragraph: `-` + `  -` "
-                   "gives a setext heading instead of a nested item")
 def test_scan_empty_item_then_nested_empty_item():
-    # CommonMark/cmark: two empty items, the second nested in the first
+    # used to be a setext heading: the empty item's marker line was taken
+    # for an open paragraph
     assert scanned("-\n  -") == ([(0, None, 2), (1, 0, 2)], [])
 
 
-@pytest.mark.xfail(strict=True, reason="scan bug: after an empty list item marker the "
-                   "next unindented line is taken as a lazy continuation")
 def test_scan_empty_item_then_paragraph():
-    # CommonMark/cmark: "-" is an empty item; "foo" is a paragraph after the list
+    # an item with nothing to continue: "foo" is a paragraph after the list
     assert scanned("-\nfoo") == ([(0, None, 1)], [])
 
 
-@pytest.mark.xfail(strict=True, reason="scan bug: an empty item's marker line read as a "
-                   "paragraph keeps `2.` from opening a nested list, losing the task")
-def test_scan_empty_item_hides_nested_task():
+def test_scan_empty_item_keeps_nested_task():
     book = parse(b"1.\n   2. [ ] nested task\n")
-    assert [t.title for t in book.all_tasks()] == ["nested task"]
+    assert [(t.title, t.depth) for t in book.all_tasks()] == [("nested task", 0)]
+
+
+def test_scan_link_reference_definition_is_not_a_heading():
+    # a definition, then a paragraph "===" (cmark, markdown-it)
+    assert scanned("[1]: http://example.com\n===") == ([], [])
+
+
+def test_scan_link_reference_definition_before_setext_heading():
+    # markdown-it: heading "Title" on line 1 (cmark's sourcepos counts the
+    # removed definition, but the heading's text is "Title" alone)
+    assert scanned("[1]: http://example.com\nTitle\n===") == ([], [(1, 1)])
+    book = parse(b"[1]: http://example.com\nTitle\n===\n")
+    assert [g.title for g in book.groups] == ["Title"]

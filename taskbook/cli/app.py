@@ -48,8 +48,14 @@ def _root(
     ctx.obj = State(book)
 
 
-from . import edit, read, setup  # noqa: E402  (each module registers its commands)
+from . import board, check, edit, git, mcp_cmd, read, setup  # noqa: E402  (each module registers its commands)
 
 setup.register(app)
 read.register(app)
 edit.register(app)
+board.register(app)
+git.register(app)
+check.register(app)
+mcp_cmd.register(app)
+from . import build  # noqa: E402
+build.register(app)

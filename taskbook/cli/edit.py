@@ -1,7 +1,9 @@
 """Edit commands: add, plan, log, the status verbs and the review verbs.
 
 Every command resolves its ADDRESS in the book as it is on disk at the moment
-of writing (under the lock), so an edit never lands on a stale view.
+of writing (under the lock), so an edit never lands on a stale view.  The
+transactions themselves live in `taskbook.actions`, shared with the board;
+this module turns options into calls and results into messages.
 """
 
 from __future__ import annotations
@@ -10,18 +12,16 @@ import os
 import shlex
 import subprocess
 import tempfile
-from typing import Callable, List, Optional
+from typing import List, Optional
 
 import typer
 
-from .. import edit as ed
+from .. import actions
 from .. import export
+from ..actions import Outcome
 from ..errors import TaskbookError, UsageError
-from ..model import Book, Status, Task
-from ..parse import parse_text
+from ..model import Book, Task
 from ..query import resolve
-from ..store import Loaded, transact
-from ..style import Style
 from .common import State, complete_address
 from .output import emit_json, info
 
@@ -33,8 +33,8 @@ def register(app: typer.Typer) -> None:
     app.command("add")(add_cmd)
     app.command("plan")(plan_cmd)
     app.command("log")(log_cmd)
-    for name, status, doc in STATUS_VERBS:
-        app.command(name, help=doc)(_status_command(status, name))
+    for name, _status, doc in actions.STATUS_VERBS:
+        app.command(name, help=doc)(_status_command(name))
     app.command("submit")(submit_cmd)
     app.command("approve")(approve_cmd)
     app.command("reject")(reject_cmd)
@@ -42,38 +42,6 @@ def register(app: typer.Typer) -> None:
 
 def _address_arg():
     return typer.Argument(..., metavar="ADDRESS", help=ADDRESS_HELP, autocompletion=complete_address)
-
-
-class Outcome:
-    """What an edit did, for the confirmation message and --json."""
-
-    def __init__(self) -> None:
-        self.task: Task | None = None
-        self.book: Book | None = None
-        self.message = ""
-
-
-def run_edit(st: State, op: Callable[[Book, Outcome], tuple[str, Callable[[Book], str | None]]],
-             *, create: bool = False) -> Outcome:
-    """Run one edit transaction.  `op` returns the new text and a check."""
-    out = Outcome()
-
-    def fn(loaded: Loaded) -> bytes | None:
-        book = loaded.book
-        text, check = op(book, out)
-        new = ed.apply(book, text, check)
-        out.book = new
-        return new.render()
-
-    transact(st.path, fn, create=b"" if create else None, order=st.order)
-    return out
-
-
-def _stamp(st: State) -> str | None:
-    cfg = st.config
-    if not cfg.get("log.timestamp"):
-        return None
-    return ed.timestamp(str(cfg.get("log.timestamp_format")))
 
 
 def _finish(out: Outcome, as_json: bool, verb: str) -> None:
@@ -84,13 +52,6 @@ def _finish(out: Outcome, as_json: bool, verb: str) -> None:
         return
     if task is not None:
         info(f"{verb}: {task.id} [{task.status.value}] {task.title}")
-
-
-def _find_same(new: Book, old: Task) -> Task | None:
-    t = new.by_id.get(old.id)
-    if t is not None and t.title == old.title:
-        return t
-    return None
 
 
 # ------------------------------------------------------------------ add
@@ -114,76 +75,8 @@ def add_cmd(
     uses the book's label (任务：/Task:), marker style and indentation.
     """
     st: State = ctx.obj
-    if under and group:
-        raise UsageError("--under and --group cannot be used together")
-
-    def op(book: Book, out: Outcome):
-        style = Style(book, _language(st, book))
-        parent = resolve(book, under) if under else None
-        grp = _find_group(book, group) if group else None
-        text, span = ed.add_task(book, title, under=parent, group=grp, style=style,
-                                 dialect=_dialect(st, book))
-        mid = parse_text(text, book.bom)
-        new_task = _task_in(mid, span)
-        if new_task is None:
-            raise ed.EditError("the new task could not be found after adding it; the book is unchanged")
-        if plan:
-            text = ed.add_plan(mid, new_task, list(plan), Style(mid, style.language))
-        before = sum(1 for _ in book.all_tasks())
-
-        def check(new: Book) -> str | None:
-            if sum(1 for _ in new.all_tasks()) != before + 1:
-                return "the number of tasks did not grow by one"
-            t = _task_near(new, span)
-            if t is None:
-                return "the new task is not where it was written"
-            out.task = t
-            return None
-        return text, check
-
-    out = run_edit(st, op, create=True)
+    out = actions.add_task(st, title, under=under, group=group, plan=list(plan or []))
     _finish(out, as_json, "added")
-
-
-def _task_in(book: Book, span: tuple[int, int]) -> Task | None:
-    for t in book.all_tasks():
-        if span[0] <= t.line < span[1]:
-            return t
-    return None
-
-
-def _task_near(book: Book, span: tuple[int, int]) -> Task | None:
-    return _task_in(book, span)
-
-
-def _find_group(book: Book, name: str):
-    q = name.strip().lstrip("#").strip()
-    exact = [g for g in book.groups if g.title == q]
-    if len(exact) == 1:
-        return exact[0]
-    part = [g for g in book.groups if q.casefold() in g.title.casefold()]
-    if len(part) == 1:
-        return part[0]
-    if not part:
-        heads = "; ".join(g.title for g in book.groups[:10])
-        raise UsageError(f"no heading matches {name!r}" + (f" (headings: {heads})" if heads else ""))
-    shown = "; ".join(f"line {g.line + 1}: {g.title}" for g in part[:8])
-    raise UsageError(f"{name!r} matches {len(part)} headings: {shown}")
-
-
-def _language(st: State, book: Book) -> str:
-    lang = str(st.config.get("language"))
-    if lang == "auto" or (book.dialect.value != "plain" and any(True for _ in book.all_tasks())):
-        return book.language if lang == "auto" else lang
-    return lang
-
-
-def _dialect(st: State, book: Book):
-    from ..model import Dialect
-    value = str(st.config.get("dialect"))
-    if book.dialect is not Dialect.PLAIN or value == "auto":
-        return None
-    return Dialect(value)
 
 
 # ----------------------------------------------------------------- plan
@@ -210,31 +103,8 @@ def plan_cmd(
             return
     if not items:
         raise UsageError("no plan steps given (pass them as arguments, or use --edit)")
-
-    def op(book: Book, out: Outcome):
-        task = resolve(book, address)
-        text = ed.add_plan(book, task, items, Style(book, _language(st, book)))
-        return text, _same_task_check(task, out, lambda t: _count(t, "plan") >= len(items))
-
-    out = run_edit(st, op)
+    out = actions.add_plan(st, address, items)
     _finish(out, as_json, "planned")
-
-
-def _count(t: Task, kind: str) -> int:
-    s = t.section(kind)
-    return len(s.entries) if s else 0
-
-
-def _same_task_check(task: Task, out: Outcome, ok: Callable[[Task], bool]):
-    def check(new: Book) -> str | None:
-        t = _find_same(new, task)
-        if t is None:
-            return "the task changed its address"
-        if not ok(t):
-            return "the task does not show the change"
-        out.task = t
-        return None
-    return check
 
 
 def _plan_from_editor(book: Book, task: Task) -> list[str]:
@@ -306,84 +176,46 @@ def log_cmd(
     st: State = ctx.obj
     if not message.strip():
         raise UsageError("the log message is empty")
-    stamp = None if no_time else _stamp(st)
-
-    def op(book: Book, out: Outcome):
-        task = resolve(book, address)
-        before = _count(task, "log")
-        text = ed.add_log(book, task, message.strip(), stamp=stamp,
-                          style=Style(book, _language(st, book)))
-        return text, _same_task_check(task, out, lambda t: _count(t, "log") == before + 1)
-
-    out = run_edit(st, op)
+    stamp = None if no_time else actions.stamp(st.config, st.path)
+    out = actions.add_log(st, address, message, stamp=stamp)
     _finish(out, as_json, "logged")
 
 
 # --------------------------------------------------------- status verbs
 
-STATUS_VERBS = [
-    ("start", Status.WORKING, "Mark the task as being worked on (working)."),
-    ("done", Status.DONE, "Mark the task done (refused while sub-problems are open, unless --force)."),
-    ("block", Status.BLOCKED, "Mark the task blocked (`next` skips it); --note says why."),
-    ("drop", Status.DROPPED, "Drop the task: it will not be done."),
-    ("reopen", Status.TODO, "Reopen the task: back to todo."),
-]
-
-
-PAST = {"start": "started", "done": "done", "block": "blocked", "drop": "dropped",
-        "reopen": "reopened"}
-
-
-def change_status(st: State, address: str, status: Status, *, force: bool = False,
-                  note: str | None = None, require: Callable[[Task], str | None] | None = None,
-                  log_prefix: str = "") -> Outcome:
-    stamp = _stamp(st)
-
-    def op(book: Book, out: Outcome):
-        task = resolve(book, address)
-        if require is not None and not force:
-            problem = require(task)
-            if problem:
-                raise UsageError(problem, hint="use --force to do it anyway")
-        style = Style(book, _language(st, book))
-        text = ed.set_status(book, task, status, style)
-        if note:
-            mid = parse_text(text, book.bom)
-            t2 = _find_same(mid, task)
-            if t2 is None:
-                raise ed.EditError("the task changed its address; the book is unchanged")
-            text = ed.add_log(mid, t2, f"{log_prefix}{note}", stamp=stamp, style=Style(mid, style.language))
-        return text, _same_task_check(task, out, lambda t: t.status is status)
-
-    return run_edit(st, op)
-
-
-def _open_children(task: Task) -> str | None:
-    open_kids = [c for c in task.children if c.status.is_open]
-    if open_kids:
-        names = "; ".join(f"{c.id} {c.title}" for c in open_kids[:5])
-        return f"{task.id} has {len(open_kids)} unfinished sub-problem(s): {names}"
-    return None
-
-
-def _status_command(status: Status, name: str):
+def _status_command(name: str):
     def command(
         ctx: typer.Context,
         address: str = _address_arg(),
         note: Optional[str] = typer.Option(None, "--note", "-m", help="Also write this to the task's log."),
         force: bool = typer.Option(False, "--force", "-f",
                                    help="Mark done even with unfinished sub-problems."),
+        commit: Optional[bool] = typer.Option(
+            None, "--commit/--no-commit",
+            help="Log the current git commit and branch (done: default from config done.commit)."),
         as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     ) -> None:
-        st: State = ctx.obj
-        require = _open_children if status is Status.DONE else None
-        prefix = {"block": "blocked: ", "drop": "dropped: "}.get(name, "")
-        out = change_status(st, address, status, force=force, note=note, require=require,
-                            log_prefix=prefix)
-        _finish(out, as_json, PAST[name])
+        note = _commit_note(ctx.obj, name, note, commit)
+        out = actions.status_verb(ctx.obj, name, address, note=note, force=force)
+        _finish(out, as_json, actions.PAST[name])
 
     command.__name__ = f"{name}_cmd"
     return command
+
+
+def _commit_note(st: State, name: str, note: Optional[str], commit: Optional[bool]) -> Optional[str]:
+    """The log note naming HEAD, for --commit (and `done` with done.commit)."""
+    explicit = commit is not None
+    if not (commit if explicit else name == "done" and st.config.get("done.commit")):
+        return note
+    from ..gitctx import head
+    h = head(st.path)
+    if h is None:
+        if explicit:
+            raise UsageError(f"--commit: {st.path} is not in a git repository with a commit")
+        info("done.commit: the book is not in a git repository with a commit; none recorded")
+        return note
+    return f"{note} (commit {h.label()})" if note else f"{actions.PAST[name]} at commit {h.label()}"
 
 
 # --------------------------------------------------------- review verbs
@@ -395,11 +227,7 @@ def submit_cmd(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Ask for review: the plan is written and waits for approval (planned)."""
-    def require(t: Task) -> str | None:
-        if _count(t, "plan") == 0:
-            return f"{t.id} has no plan yet: write one with `taskbook plan {t.id} STEP...`"
-        return None
-    out = change_status(ctx.obj, address, Status.PLANNED, force=force, require=require)
+    out = actions.submit(ctx.obj, address, force=force)
     _finish(out, as_json, "submitted")
 
 
@@ -411,12 +239,7 @@ def approve_cmd(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Approve the task's plan (planned -> approved); the agent may start."""
-    def require(t: Task) -> str | None:
-        if t.status is not Status.PLANNED:
-            return f"{t.id} is {t.status.value}, not waiting for review (planned)"
-        return None
-    out = change_status(ctx.obj, address, Status.APPROVED, force=force, note=note, require=require,
-                        log_prefix="approved: ")
+    out = actions.approve(ctx.obj, address, note=note, force=force)
     _finish(out, as_json, "approved")
 
 
@@ -428,13 +251,5 @@ def reject_cmd(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Send the plan back (planned/approved -> todo) with a note in the log."""
-    if not note.strip():
-        raise UsageError("--note must say why the plan is rejected")
-
-    def require(t: Task) -> str | None:
-        if t.status not in (Status.PLANNED, Status.APPROVED):
-            return f"{t.id} is {t.status.value}, not waiting for review (planned)"
-        return None
-    out = change_status(ctx.obj, address, Status.TODO, force=force, note=note.strip(),
-                        require=require, log_prefix="rejected: ")
+    out = actions.reject(ctx.obj, address, note, force=force)
     _finish(out, as_json, "rejected")

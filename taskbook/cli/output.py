@@ -56,13 +56,9 @@ def info(message: str) -> None:
 def report_error(message: str, *, code: str = "error", as_json: bool = False,
                  hint: str | None = None, candidates: list | None = None) -> None:
     if as_json:
-        err: dict = {"code": code, "message": message}
-        if hint:
-            err["hint"] = hint
-        if candidates:
-            err["candidates"] = [{"id": t.id, "title": t.title, "line": t.line + 1}
-                                 for t in candidates]
-        print(json.dumps({"error": err}, ensure_ascii=False), file=sys.stderr)
+        from ..export import error_json
+        print(json.dumps(error_json(message, code, hint, candidates), ensure_ascii=False),
+              file=sys.stderr)
         return
     line = f"taskbook: {safe(message)}"
     if hint:

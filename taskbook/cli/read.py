@@ -7,8 +7,8 @@ from typing import List, Optional
 import typer
 
 from .. import export
-from ..model import Book, Status, Task
-from ..query import counts, next_task, parse_statuses, progress, resolve
+from ..model import Book
+from ..query import next_task, parse_statuses, resolve, select
 from .common import State, complete_address
 from .output import emit_json, info
 
@@ -24,29 +24,6 @@ def register(app: typer.Typer) -> None:
 
 def _state(ctx: typer.Context) -> State:
     return ctx.obj
-
-
-def _select(book: Book, statuses: set[Status] | None, show_all: bool) -> list[tuple[Task, bool, list]]:
-    """Filter the tree: keep matching tasks, and their ancestors as context."""
-    def want(t: Task) -> bool:
-        if statuses is not None:
-            return t.status in statuses
-        return show_all or t.status.is_open
-
-    def walk(t: Task):
-        kids = [k for k in (walk(c) for c in t.children) if k is not None]
-        if want(t):
-            return (t, True, kids)
-        if kids:
-            return (t, False, kids)
-        return None
-
-    return [k for k in (walk(t) for t in book.tasks) if k is not None]
-
-
-def _to_json(node) -> dict:
-    t, matched, kids = node
-    return export.task_json(t, [_to_json(k) for k in kids], context=not matched)
 
 
 def list_cmd(
@@ -67,11 +44,9 @@ def list_cmd(
     loaded = st.load()
     book = loaded.book
     statuses = parse_statuses(status)
-    nodes = _select(book, statuses, show_all)
+    nodes = select(book, statuses, show_all)
     if as_json:
-        out = export.book_meta(book, str(loaded.path))
-        out["tasks"] = [_to_json(n) for n in nodes]
-        emit_json(out)
+        emit_json(export.list_json(book, str(loaded.path), nodes))
         return
     total = sum(1 for _ in book.all_tasks())
     if total == 0:
@@ -103,10 +78,7 @@ def show_cmd(
     loaded = st.load()
     task = resolve(loaded.book, address)
     if as_json:
-        out = export.book_meta(loaded.book, str(loaded.path))
-        out["task"] = export.task_json(task)
-        out["task"]["source"] = export.task_source(loaded.book, task)
-        emit_json(out)
+        emit_json(export.show_json(loaded.book, str(loaded.path), task))
         return
     from .human import print_task
     print_task(loaded.book, task)
@@ -120,35 +92,15 @@ def stats_cmd(
     st = _state(ctx)
     loaded = st.load()
     book = loaded.book
-    tasks = list(book.all_tasks())
-    total = counts(tasks)
-    per_group: dict[object, list[Task]] = {}
-    for t in tasks:
-        per_group.setdefault(t.group, []).append(t)
-    groups = []
-    for g, ts in per_group.items():
-        c = counts(ts)
-        done, tot = progress(c)
-        groups.append({
-            "group": g.path if g is not None else None,
-            "title": g.title if g is not None else None,
-            "level": g.level if g is not None else 0,
-            "line": g.line + 1 if g is not None else None,
-            "counts": c, "done": done, "total": tot, "progress": f"{done}/{tot}",
-        })
-    groups.sort(key=lambda d: d["line"] or 0)
-    done, tot = progress(total)
+    out = export.stats_json(book, str(loaded.path))
     if as_json:
-        out = export.book_meta(book, str(loaded.path))
-        out.update({"tasks": len(tasks), "counts": total, "done": done, "total": tot,
-                    "progress": f"{done}/{tot}", "groups": groups})
         emit_json(out)
         return
-    if not tasks:
+    if not out["tasks"]:
         info(f"no tasks in {loaded.path} ({_plain_reason(book)})")
         return
     from .human import print_stats
-    print_stats(book, total, done, tot, groups)
+    print_stats(book, out["counts"], out["done"], out["total"], out["groups"])
 
 
 def next_cmd(
@@ -168,29 +120,10 @@ def next_cmd(
     task = next_task(book)
     n = entries if entries is not None else int(st.config.get("next.log_entries"))
     if as_json:
-        out = export.book_meta(book, str(loaded.path))
-        out["task"] = None
-        if task is not None:
-            plan = task.section("plan")
-            log = task.section("log")
-            out["task"] = export.task_json(task)
-            out["path"] = _ancestors(task)
-            out["plan"] = [e.text for e in plan.entries] if plan else []
-            out["log"] = [e.text for e in log.entries][-n:] if (log and n) else []
-            out["reason"] = "working" if task.status is Status.WORKING else "oldest-unfinished"
-        emit_json(out)
+        emit_json(export.next_json(book, str(loaded.path), task, n))
         return
     if task is None:
         info("nothing to do: every task is done, dropped or blocked")
         return
     from .human import print_next
     print_next(book, task, n)
-
-
-def _ancestors(task: Task) -> list[dict]:
-    out = []
-    p = task.parent
-    while p is not None:
-        out.append({"id": p.id, "title": p.title})
-        p = p.parent
-    return out[::-1]

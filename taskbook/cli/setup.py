@@ -37,12 +37,25 @@ def init_cmd(
                                 help="Dialect of the new book: review-tree or checklist."),
     book: Optional[str] = typer.Option(None, "--book-name", metavar="FILE",
                                        help="File name of the book (default TASKBOOK.md)."),
+    git_merge: bool = typer.Option(False, "--git-merge",
+                                   help="Register taskbook's merge driver for the book "
+                                        "(.git/config and .gitattributes)."),
     as_json: bool = typer.Option(False, "--json", help="Print what was created as JSON."),
+    agents: bool = typer.Option(False, "--agents",
+                                help="Write the agent workflow into AGENTS.md (a marked block)."),
+    claude: bool = typer.Option(False, "--claude", help="Also into CLAUDE.md (implies --agents)."),
+    cursor: bool = typer.Option(False, "--cursor", help="Also into .cursorrules (implies --agents)."),
 ) -> None:
     """Set up taskbook here: .taskbook/config.yaml, a new book, compilelog in .gitignore.
 
     Safe to run again: it only adds what is missing and never overwrites a book.
+    With --agents it also writes the workflow for coding agents, in the book's
+    language, between <!-- taskbook:begin --> and <!-- taskbook:end --> in
+    AGENTS.md (and CLAUDE.md, .cursorrules): running it again updates that
+    block in place and leaves the rest of the file as it was.
     """
+    if git_merge and _git_root(Path.cwd()) is None:
+        raise UsageError("--git-merge: this directory is not inside a git repository")
     if lang not in ("zh", "en"):
         raise UsageError(f"--lang takes zh or en, not {lang!r}")
     if dialect not in ("review-tree", "checklist"):
@@ -88,11 +101,58 @@ def init_cmd(
             sep = "" if not existing or existing.endswith("\n") else "\n"
             atomic_write(ignore, (existing + sep + entry + "\n").encode("utf-8"))
             actions.append({"path": str(ignore), "action": f"added {entry}"})
+    if git_merge:
+        from ..gitctx import register_merge_driver
+        actions.extend(register_merge_driver(book_path))
+    if agents or claude or cursor:
+        names = [k for k, on in (("agents", True), ("claude", claude), ("cursor", cursor)) if on]
+        language = _book_language(book_path, config, lang)
+        try:
+            shown = book_path.relative_to(root).as_posix()
+        except ValueError:  # --book-name outside the project
+            shown = str(book_path)
+        actions.extend(_write_agent_files(root, names, language, shown))
     if as_json:
         emit_json({"schema_version": export.SCHEMA_VERSION, "root": str(root), "actions": actions})
         return
     for a in actions:
         info(f"{a['action']:>10}  {a['path']}")
+
+
+def _book_language(book_path: Path, config: Config, lang: str) -> str:
+    """The book's own language when it has tasks, else the configured one."""
+    from ..errors import TaskbookError
+    from ..store import load
+    try:
+        book = load(book_path).book
+    except TaskbookError:
+        book = None
+    if book is not None and any(True for _ in book.all_tasks()):
+        return book.language
+    configured = str(config.get("language"))
+    if configured in ("zh", "en"):
+        return configured
+    return book.language if book is not None else lang
+
+
+def _write_agent_files(root: Path, names: list[str], language: str, book_name: str) -> list[dict]:
+    """Write the block into each file; check every file before writing any."""
+    from ..agents import FILES, render_block, upsert
+    block = render_block(language, book_name)
+    plans = []
+    for name in names:
+        path = root / FILES[name]
+        try:
+            old = path.read_bytes() if path.exists() else None
+        except OSError as e:
+            raise UsageError(f"cannot read {path}: {e.strerror}") from None
+        new, what = upsert(old or b"", block, FILES[name])
+        plans.append((path, old, new, "created" if old is None else
+                      {"added": "added block", "updated": "updated block"}.get(what, "kept")))
+    for path, old, new, _ in plans:
+        if new != old:
+            atomic_write(path, new)
+    return [{"path": str(path), "action": what} for path, _, _, what in plans]
 
 
 @config_app.command("get")
@@ -105,7 +165,8 @@ def config_get(
     config = Config.load(find_root())
     value = config.get(key)
     if as_json:
-        emit_json({"key": key, "value": value, "default": DEFAULTS[key][0],
+        emit_json({"schema_version": export.SCHEMA_VERSION, "key": key, "value": value,
+                   "default": DEFAULTS[key][0],
                    "set": config.is_set(key)})
         return
     print(_show(value))
@@ -136,7 +197,8 @@ def config_list(
     rows = [{"key": k, "value": config.get(k), "default": d, "set": config.is_set(k), "help": h}
             for k, (d, h) in DEFAULTS.items()]
     if as_json:
-        emit_json({"path": str(config.path) if config.path else None, "settings": rows})
+        emit_json({"schema_version": export.SCHEMA_VERSION,
+                   "path": str(config.path) if config.path else None, "settings": rows})
         return
     for r in rows:
         mark = "" if r["set"] else "  (default)"

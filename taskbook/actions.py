@@ -1,0 +1,336 @@
+"""The edit verbs as whole transactions, shared by the CLI and the board.
+
+`taskbook.edit` knows how to change the text of a book; this module adds what
+a verb needs around it: resolving the address in the book as it is on disk at
+the moment of writing (under the lock of `store.transact`), the review rules
+(approve needs a plan waiting for review, done needs finished sub-problems),
+the log note that goes with a status change, and a re-parse that checks the
+edit did what it meant to.  The CLI and the board call the same functions, so
+an edit made from either is the same minimal diff in the book's own style.
+
+Nothing here prints or imports a user interface.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Protocol
+
+from . import edit as ed
+from .config import Config
+from .errors import UsageError
+from .model import Book, Dialect, Group, Status, Task
+from .parse import parse_text
+from .query import resolve
+from .store import Loaded, transact
+from .style import Style
+
+Check = Callable[[Book], "str | None"]
+Require = Callable[[Task], "str | None"]
+
+
+class Target(Protocol):
+    """Which book to edit and with which settings (the CLI's State is one)."""
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def config(self) -> Config: ...
+
+    @property
+    def order(self) -> str | None: ...
+
+
+class BookTarget:
+    """A Target for callers that already know the book and its config."""
+
+    def __init__(self, path: Path, config: Config, order: str | None = None) -> None:
+        self.path = Path(path)
+        self.config = config
+        self.order = order
+
+
+class Outcome:
+    """What an edit did: the changed task and the book as written."""
+
+    def __init__(self) -> None:
+        self.task: Task | None = None
+        self.book: Book | None = None
+        self.message = ""
+
+
+class NeedsForce(UsageError):
+    """A rule refused the edit; the same edit with force=True would be made."""
+
+
+def run_edit(target: Target, op: Callable[[Book, Outcome], tuple[str, Check]], *,
+             create: bool = False) -> Outcome:
+    """Run one edit transaction.  `op` returns the new text and a check."""
+    out = Outcome()
+
+    def fn(loaded: Loaded) -> bytes | None:
+        book = loaded.book
+        text, check = op(book, out)
+        new = ed.apply(book, text, check)
+        out.book = new
+        return new.render()
+
+    transact(target.path, fn, create=b"" if create else None, order=target.order)
+    return out
+
+
+def find_task(book: Book, address: str, title: str | None = None) -> Task:
+    """Resolve `address`; with `title`, refuse if it now names another task.
+
+    The board passes the title it showed: after someone else edited the book,
+    an address could fall to a duplicate-titled neighbour, and an action must
+    never land on a task the user did not see.
+    """
+    task = resolve(book, address)
+    if title is not None and task.title != title:
+        raise UsageError(f"{address} is no longer {title!r} in the book (it changed on disk)",
+                         hint="look again and retry")
+    return task
+
+
+def find_same(new: Book, old: Task) -> Task | None:
+    t = new.by_id.get(old.id)
+    if t is not None and t.title == old.title:
+        return t
+    return None
+
+
+def count(t: Task, kind: str) -> int:
+    s = t.section(kind)
+    return len(s.entries) if s else 0
+
+
+def same_task_check(task: Task, out: Outcome, ok: Callable[[Task], bool]) -> Check:
+    def check(new: Book) -> str | None:
+        t = find_same(new, task)
+        if t is None:
+            return "the task changed its address"
+        if not ok(t):
+            return "the task does not show the change"
+        out.task = t
+        return None
+    return check
+
+
+def stamp(config: Config, where: Path | None = None) -> str | None:
+    """The log entry prefix: date and time (`log.timestamp`), then the short
+    git commit and branch of the repository holding `where` (`log.commit`,
+    "[a1b2c3d main]"); None when there is nothing to prefix."""
+    parts = []
+    if config.get("log.timestamp"):
+        parts.append(ed.timestamp(str(config.get("log.timestamp_format"))))
+    if config.get("log.commit"):
+        from .gitctx import head  # GitPython: only when asked for
+        h = head(where or config.root or Path.cwd())
+        if h is not None:
+            parts.append(f"[{h.tag()}]")
+    return " ".join(parts) or None
+
+
+def language(config: Config, book: Book) -> str:
+    """Labels follow a book that has tasks; a new book follows the config."""
+    lang = str(config.get("language"))
+    if lang == "auto" or (book.dialect.value != "plain" and any(True for _ in book.all_tasks())):
+        return book.language  # an existing book's own language always wins (config.yaml)
+    return lang
+
+
+def dialect(config: Config, book: Book) -> Dialect | None:
+    value = str(config.get("dialect"))
+    if book.dialect is not Dialect.PLAIN or value == "auto":
+        return None
+    return Dialect(value)
+
+
+def find_group(book: Book, name: str) -> Group:
+    q = name.strip().lstrip("#").strip()
+    exact = [g for g in book.groups if g.title == q]
+    if len(exact) == 1:
+        return exact[0]
+    part = [g for g in book.groups if q.casefold() in g.title.casefold()]
+    if len(part) == 1:
+        return part[0]
+    if not part:
+        heads = "; ".join(g.title for g in book.groups[:10])
+        raise UsageError(f"no heading matches {name!r}" + (f" (headings: {heads})" if heads else ""))
+    shown = "; ".join(f"line {g.line + 1}: {g.title}" for g in part[:8])
+    raise UsageError(f"{name!r} matches {len(part)} headings: {shown}")
+
+
+def _task_in(book: Book, span: tuple[int, int]) -> Task | None:
+    for t in book.all_tasks():
+        if span[0] <= t.line < span[1]:
+            return t
+    return None
+
+
+# ------------------------------------------------------------------ verbs
+
+def add_task(target: Target, title: str, *, under: str | None = None, under_title: str | None = None,
+             group: str | None = None, plan: list[str] | None = None) -> Outcome:
+    """Add a task (or, with `under`, a sub-problem) where the book puts it."""
+    if under and group:
+        raise UsageError("--under and --group cannot be used together")
+
+    def op(book: Book, out: Outcome) -> tuple[str, Check]:
+        style = Style(book, language(target.config, book))
+        parent = find_task(book, under, under_title) if under else None
+        grp = find_group(book, group) if group else None
+        text, span = ed.add_task(book, title, under=parent, group=grp, style=style,
+                                 dialect=dialect(target.config, book))
+        mid = parse_text(text, book.bom)
+        new_task = _task_in(mid, span)
+        if new_task is None:
+            raise ed.EditError("the new task could not be found after adding it; the book is unchanged")
+        if plan:
+            text = ed.add_plan(mid, new_task, list(plan), Style(mid, style.language))
+        before = sum(1 for _ in book.all_tasks())
+
+        def check(new: Book) -> str | None:
+            if sum(1 for _ in new.all_tasks()) != before + 1:
+                return "the number of tasks did not grow by one"
+            t = _task_in(new, span)
+            if t is None:
+                return "the new task is not where it was written"
+            out.task = t
+            return None
+        return text, check
+
+    return run_edit(target, op, create=True)
+
+
+def add_plan(target: Target, address: str, steps: list[str], *, title: str | None = None) -> Outcome:
+    """Append numbered steps to the task's plan, creating the section."""
+    if not steps:
+        raise UsageError("no plan steps given")
+
+    def op(book: Book, out: Outcome) -> tuple[str, Check]:
+        task = find_task(book, address, title)
+        before = count(task, "plan")
+        text = ed.add_plan(book, task, steps, Style(book, language(target.config, book)))
+        return text, same_task_check(task, out, lambda t: count(t, "plan") >= before + len(steps))
+
+    return run_edit(target, op)
+
+
+def add_log(target: Target, address: str, message: str, *, stamp: str | None = None,
+            title: str | None = None) -> Outcome:
+    """Append one entry to the task's execution log, creating the section."""
+    message = message.strip()
+    if not message:
+        raise UsageError("the log message is empty")
+
+    def op(book: Book, out: Outcome) -> tuple[str, Check]:
+        task = find_task(book, address, title)
+        before = count(task, "log")
+        text = ed.add_log(book, task, message, stamp=stamp,
+                          style=Style(book, language(target.config, book)))
+        return text, same_task_check(task, out, lambda t: count(t, "log") == before + 1)
+
+    return run_edit(target, op)
+
+
+def change_status(target: Target, address: str, status: Status, *, force: bool = False,
+                  note: str | None = None, require: Require | None = None,
+                  log_prefix: str = "", title: str | None = None) -> Outcome:
+    """Set the task's status; `note` also goes to its log, after `log_prefix`.
+
+    `require` states a rule (approve only what waits for review ...); when it
+    refuses and `force` is off, NeedsForce says why and nothing is written.
+    """
+    when = stamp(target.config, target.path)
+
+    def op(book: Book, out: Outcome) -> tuple[str, Check]:
+        task = find_task(book, address, title)
+        if require is not None and not force:
+            problem = require(task)
+            if problem:
+                raise NeedsForce(problem, hint="use --force to do it anyway")
+        style = Style(book, language(target.config, book))
+        text = ed.set_status(book, task, status, style)
+        if note:
+            mid = parse_text(text, book.bom)
+            t2 = find_same(mid, task)
+            if t2 is None:
+                raise ed.EditError("the task changed its address; the book is unchanged")
+            text = ed.add_log(mid, t2, f"{log_prefix}{note}", stamp=when, style=Style(mid, style.language))
+        return text, same_task_check(task, out, lambda t: t.status is status)
+
+    return run_edit(target, op)
+
+
+# ----------------------------------------------------------- the rules
+
+def open_children(task: Task) -> str | None:
+    """`done` waits for the sub-problems."""
+    open_kids = [c for c in task.children if c.status.is_open]
+    if open_kids:
+        names = "; ".join(f"{c.id} {c.title}" for c in open_kids[:5])
+        return f"{task.id} has {len(open_kids)} unfinished sub-problem(s): {names}"
+    return None
+
+
+def has_plan(t: Task) -> str | None:
+    """`submit` needs a plan to review."""
+    if count(t, "plan") == 0:
+        return f"{t.id} has no plan yet: write one with `taskbook plan {t.id} STEP...`"
+    return None
+
+
+def waiting_for_review(t: Task) -> str | None:
+    """`approve` takes a plan that waits for review."""
+    if t.status is not Status.PLANNED:
+        return f"{t.id} is {t.status.value}, not waiting for review (planned)"
+    return None
+
+
+def under_review(t: Task) -> str | None:
+    """`reject` sends back a plan that waits for review or was approved."""
+    if t.status not in (Status.PLANNED, Status.APPROVED):
+        return f"{t.id} is {t.status.value}, not waiting for review (planned)"
+    return None
+
+
+def approve(target: Target, address: str, *, note: str | None = None, force: bool = False,
+            title: str | None = None) -> Outcome:
+    return change_status(target, address, Status.APPROVED, force=force, note=note,
+                         require=waiting_for_review, log_prefix="approved: ", title=title)
+
+
+def reject(target: Target, address: str, note: str, *, force: bool = False,
+           title: str | None = None) -> Outcome:
+    if not note.strip():
+        raise UsageError("--note must say why the plan is rejected")
+    return change_status(target, address, Status.TODO, force=force, note=note.strip(),
+                         require=under_review, log_prefix="rejected: ", title=title)
+
+
+def submit(target: Target, address: str, *, force: bool = False, title: str | None = None) -> Outcome:
+    return change_status(target, address, Status.PLANNED, force=force, require=has_plan, title=title)
+
+
+STATUS_VERBS = [
+    ("start", Status.WORKING, "Mark the task as being worked on (working)."),
+    ("done", Status.DONE, "Mark the task done (refused while sub-problems are open, unless --force)."),
+    ("block", Status.BLOCKED, "Mark the task blocked (`next` skips it); --note says why."),
+    ("drop", Status.DROPPED, "Drop the task: it will not be done."),
+    ("reopen", Status.TODO, "Reopen the task: back to todo."),
+]
+PAST = {"start": "started", "done": "done", "block": "blocked", "drop": "dropped",
+        "reopen": "reopened"}
+LOG_PREFIX = {"block": "blocked: ", "drop": "dropped: "}
+REQUIRE: dict[str, Require] = {"done": open_children}
+
+
+def status_verb(target: Target, name: str, address: str, *, note: str | None = None,
+                force: bool = False, title: str | None = None) -> Outcome:
+    """start, done, block, drop, reopen: the plain status verbs by name."""
+    status = next(s for n, s, _ in STATUS_VERBS if n == name)
+    return change_status(target, address, status, force=force, note=note, require=REQUIRE.get(name),
+                         log_prefix=LOG_PREFIX.get(name, ""), title=title)
