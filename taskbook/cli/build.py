@@ -11,7 +11,6 @@ rich is imported only to print that summary.
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 from typing import List, Optional
 
@@ -55,6 +54,7 @@ def build_cmd(
     cfg = st.config
     argv = list(command or [])
     if not argv:
+        import shlex
         argv = shlex.split(str(cfg.get("build.command") or ""))
     if not argv:
         raise UsageError("no build command: give one after `--` (taskbook build -- cargo build) "

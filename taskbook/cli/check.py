@@ -8,7 +8,6 @@ from typing import List, Optional
 import typer
 
 from .. import export
-from ..check import KINDS, check_book
 from ..store import load
 from .common import State
 from .output import emit_json, info, safe
@@ -36,9 +35,11 @@ def check_cmd(
     results = []
     for p in paths:
         loaded = load(p, order)  # a missing or binary book: exit 2, before any output
+        from ..check import check_book
         results.append((str(p), check_book(loaded.book)))
     found = [(p, f) for p, fs in results for f in fs]
     if as_json:
+        from ..check import KINDS
         counts = {k: 0 for k in KINDS}
         for _, f in found:
             counts[f.kind] += 1

@@ -9,9 +9,6 @@ this module turns options into calls and results into messages.
 from __future__ import annotations
 
 import os
-import shlex
-import subprocess
-import tempfile
 from typing import List, Optional
 
 import typer
@@ -112,6 +109,9 @@ def _plan_from_editor(book: Book, task: Task) -> list[str]:
     lang = book.language
     template = read_template(f"plan.{lang}.md").replace("{title}", task.title)
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    import shlex
+    import subprocess
+    import tempfile
     fd, path = tempfile.mkstemp(prefix="taskbook-plan-", suffix=".md")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:

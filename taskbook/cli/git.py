@@ -6,7 +6,6 @@ registering them costs the other commands nothing.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Optional
 
@@ -297,6 +296,7 @@ def _line_merge(base: Path, ours: Path, theirs: Path, marker_size: int) -> tuple
     cmd = ["git", "merge-file", "-p", f"--marker-size={marker_size}",
            "-L", "ours", "-L", "base", "-L", "theirs", str(ours), str(base), str(theirs)]
     try:
+        import subprocess
         r = subprocess.run(cmd, capture_output=True)
     except OSError as e:
         raise TaskbookError(f"cannot run git merge-file: {e.strerror}") from None
