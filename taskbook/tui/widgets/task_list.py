@@ -18,6 +18,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
@@ -117,6 +118,7 @@ class TaskList(Widget, can_focus=True):
         """Show new rows, keeping `select` (default: the current task)
         selected and at the same height on screen."""
         keep = select if select is not None else self.address
+        first = not self.rows     # nothing shown yet: start at the top (headings)
         on_screen = self.cursor - self.top
         self.rows = rows
         self._index = {r.key: i for i, r in enumerate(rows) if r.key is not None}
@@ -126,7 +128,7 @@ class TaskList(Widget, can_focus=True):
         else:  # the task is gone (filtered out, removed): the nearest match
             cursor = self._task_at(min(self.cursor, len(rows) - 1), 1, prefer_match=True)
         self.cursor = max(cursor, 0)
-        self._scroll(self.cursor - on_screen)
+        self._scroll(0 if first else self.cursor - on_screen)
         self._keep_cursor_visible()
         self.refresh()
         self._announce()
@@ -172,8 +174,8 @@ class TaskList(Widget, can_focus=True):
             old = self.cursor
             self.cursor = i
             if not self._keep_cursor_visible():
-                self.refresh_line(old - self.top)
-                self.refresh_line(i - self.top)
+                for row in (old, i):  # only the two lines that changed
+                    self.refresh(Region(0, row - self.top, self.size.width, 1))
         self._announce()
 
     def _keep_cursor_visible(self) -> bool:
