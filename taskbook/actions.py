@@ -184,11 +184,12 @@ def add_task(target: Target, title: str, *, under: str | None = None, under_titl
         grp = find_group(book, group) if group else None
         text, span = ed.add_task(book, title, under=parent, group=grp, style=style,
                                  dialect=dialect(target.config, book))
-        mid = parse_text(text, book.bom)
-        new_task = _task_in(mid, span)
-        if new_task is None:
-            raise ed.EditError("the new task could not be found after adding it; the book is unchanged")
-        if plan:
+        if plan:  # the plan goes under the new task: find it in the new text
+            mid = parse_text(text, book.bom)
+            new_task = _task_in(mid, span)
+            if new_task is None:
+                raise ed.EditError("the new task could not be found after adding it; "
+                                   "the book is unchanged")
             text = ed.add_plan(mid, new_task, list(plan), Style(mid, style.language))
         before = sum(1 for _ in book.all_tasks())
 
