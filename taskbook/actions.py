@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Protocol
 
+from . import cache
 from . import edit as ed
 from .config import Config
 from .errors import UsageError
@@ -76,7 +77,10 @@ def run_edit(target: Target, op: Callable[[Book, Outcome], tuple[str, Check]], *
         out.book = new
         return new.render()
 
-    transact(target.path, fn, create=b"" if create else None, order=target.order)
+    _, written = transact(target.path, fn, create=b"" if create else None, order=target.order)
+    if written is not None and out.book is not None:
+        # the check above parsed the new text: the next command reads that
+        cache.save(target.path, written, out.book)
     return out
 
 

@@ -223,13 +223,13 @@ def _entry_offset(style: Style, section_col: int | None = None, near: Task | Non
     fallback = None
     for t in tasks:
         for s in t.sections:
-            it = s.item
-            if it is None or not it.children:
+            entries = s.entries
+            if not entries:
                 continue
             sec_line = book.line_text(s.line)
             if "\t" in sec_line:
                 continue
-            off = len(indent_of(book.line_text(it.children[0].start))) - it.text_pos
+            off = len(indent_of(book.line_text(entries[0].line))) - s.text_pos
             if not 0 <= off <= 3:
                 continue
             if t is near or section_col is None or len(indent_of(sec_line)) == section_col:
@@ -305,15 +305,15 @@ def _entry_lines(ind: str, markers: list[str], texts: list[str], emoji: bool = F
 def _section_bullet(style: Style) -> str:
     for t in style.tasks:
         for s in t.sections:
-            if s.item is not None and not s.item.ordered:
-                return s.item.marker
+            if s.bullet in ("-", "*", "+"):
+                return s.bullet
     return "-"
 
 
 def _section_position(task: Task, kind: str) -> int:
     """Insert a new section before the first one that should follow it."""
     rank = SECTION_ORDER.index(kind)
-    own = [s for s in task.sections if s.item is not None and s.item.parent is task.item]
+    own = [s for s in task.sections if not s.nested]
     for s in own:
         if SECTION_ORDER.index(s.kind) > rank:
             return s.line

@@ -25,10 +25,11 @@ class Status(str, Enum):
 
     @property
     def is_open(self) -> bool:
-        return self not in (Status.DONE, Status.DROPPED)
+        return self not in _CLOSED
 
 
 STATUSES = [s.value for s in Status]
+_CLOSED = frozenset((Status.DONE, Status.DROPPED))
 
 
 class Dialect(str, Enum):
@@ -51,28 +52,88 @@ class Entry:
 class Section:
     """A labelled part of a task: analysis, plan, log, problems or next step."""
 
-    __slots__ = ("kind", "label", "line", "end", "inline", "item", "_lines")
+    __slots__ = ("kind", "label", "line", "end", "inline", "bullet", "text_pos", "nested",
+                 "_item", "_lines", "_entries")
 
     def __init__(self, kind: str, label: str, line: int, end: int, inline: str,
-                 item: object | None, lines: list[str]) -> None:
+                 item: object | None, lines: "list[str] | Book", bullet: str = "-",
+                 text_pos: int = 0, nested: bool = False,
+                 entries: tuple | None = None) -> None:
         self.kind = kind        # analysis | plan | log | problems | next
         self.label = label      # as written in the book, e.g. "修改计划"
         self.line = line        # 0-based line of the label
         self.end = end          # exclusive
         self.inline = inline    # text after the label on its own line, if any
-        self.item = item        # the blocks.Item holding it
+        self.bullet = bullet    # the label item's list marker: "-", "1." ...
+        self.text_pos = text_pos  # where the label's text starts on its line
+        self.nested = nested    # inside another section (seed 000's 分析)
+        self._item = item       # the blocks.Item holding it (see `item`)
         self._lines = lines
+        self._entries = entries
+
+    @property
+    def item(self):
+        """The blocks.Item holding the section.  A book read from the cache
+        has none until an edit asks: then its region is scanned (`Pending`)."""
+        it = self._item
+        if it.__class__ is Pending:
+            it = self._item = it.item_at(self.line, self.text_pos)
+        return it
 
     @property
     def entries(self) -> list[Entry]:
         """The section's own items (plan steps, log entries), computed on demand."""
-        if self.item is None:
-            return []
+        e = self._entries
+        if e is not None:
+            if e.__class__ is not tuple:
+                return e
+            spots = e   # (line, text position) pairs, from the cache
+        else:
+            item = self.item
+            if item is None:
+                return []
+            spots = [(c.start, c.text_pos) for c in item.children]
+        lines = self._lines
+        if lines.__class__ is not list:  # a cached Book: decodes its lines on demand
+            lines = lines.lines
         out = []
-        for c in self.item.children:
-            text = self._lines[c.start][c.text_pos:].strip()
-            out.append(Entry(c.start, text[:-1] if text.endswith("\r") else text))
+        for line, pos in spots:
+            text = lines[line][pos:].strip()
+            out.append(Entry(line, text[:-1] if text.endswith("\r") else text))
+        if e is not None:
+            self._entries = out
         return out
+
+
+class Pending:
+    """Stands for the blocks.Items of one top-level region of a book that was
+    loaded from the cache (`taskbook.cache`), which keeps the task tree but
+    not the ~10 Items per task.  The region (a top-level list item) is scanned
+    on its own the first time an edit needs one of its Items; CommonMark gives
+    a top-level item the same inner structure wherever it stands."""
+
+    __slots__ = ("book", "start", "end", "_index")
+
+    def __init__(self, book: "Book", start: int, end: int) -> None:
+        self.book = book
+        self.start = start
+        self.end = end
+        self._index: dict | None = None
+
+    def item_at(self, line: int, text_pos: int):
+        if self._index is None:
+            from .parse.blocks import scan
+            start = self.start
+            lines = self.book.lines[start:self.end]
+            if lines and lines[0].endswith("\r"):
+                lines = [s[:-1] if s.endswith("\r") else s for s in lines]
+            index = {}
+            for it in scan(lines).items:
+                it.start += start
+                it.end += start
+                index[(it.start, it.text_pos)] = it
+            self._index = index
+        return self._index.get((line, text_pos))
 
 
 class Group:
@@ -116,12 +177,13 @@ class Form:
     """
 
     __slots__ = ("dialect", "kind", "prefix_end", "marker_span", "marker_pos",
-                 "title_span", "label", "struck", "tag_span")
+                 "title_span", "label", "struck", "tag_span", "bullet", "nested")
 
     def __init__(self, dialect: Dialect, kind: str, prefix_end: int,
                  marker_span: tuple[int, int] | None, marker_pos: str | None,
                  title_span: tuple[int, int], label: str | None = None,
-                 struck: bool = False, tag_span: tuple[int, int] | None = None) -> None:
+                 struck: bool = False, tag_span: tuple[int, int] | None = None,
+                 bullet: str | None = None, nested: bool = False) -> None:
         self.dialect = dialect
         self.kind = kind                # "item" or "heading"
         self.prefix_end = prefix_end    # end of indentation + bullet ("- ", "### ")
@@ -132,17 +194,24 @@ class Form:
         self.struck = struck            # the whole title is ~~struck~~
         # a status word after a box or emoji: "- [ ] title (planned)"
         self.tag_span = tag_span
+        self.bullet = bullet            # list marker of an item task: "-", "*", "3." ...
+        self.nested = nested            # the item sits inside another list item
 
 
 class Task:
-    """A task: its title line, status, sections and sub-tasks."""
+    """A task: its title line, status, sections and sub-tasks.
 
-    __slots__ = ("id", "title", "status", "marker", "line", "end", "depth", "form",
-                 "parent", "children", "sections", "group", "item", "level")
+    `form` and `sections` may arrive from the cache (`taskbook.cache`) as a
+    pair (maker, raw): `maker(task, raw)` builds them the first time they are
+    read, so listing 10,000 cached tasks builds no objects nobody looks at.
+    """
+
+    __slots__ = ("id", "title", "status", "marker", "line", "end", "depth", "_form",
+                 "parent", "children", "_sections", "group", "_item", "level")
 
     def __init__(self, id: str, title: str, status: Status, marker: str | None,
-                 line: int, end: int, depth: int, form: Form, item: object | None = None,
-                 level: int = 0) -> None:
+                 line: int, end: int, depth: int, form: Form | tuple, item: object | None = None,
+                 level: int = 0, sections: list[Section] | tuple | None = None) -> None:
         self.id = id
         self.title = title
         self.status = status
@@ -150,13 +219,36 @@ class Task:
         self.line = line                # 0-based line of the task's title
         self.end = end                  # exclusive end of everything it holds
         self.depth = depth
-        self.form = form
+        self._form = form
         self.parent: Task | None = None
         self.children: list[Task] = []
-        self.sections: list[Section] = []
+        self._sections = [] if sections is None else sections
         self.group: Group | None = None
-        self.item = item                # blocks.Item for list tasks
+        self._item = item               # blocks.Item for list tasks (see `item`)
         self.level = level              # heading level for heading tasks
+
+    @property
+    def form(self) -> Form:
+        f = self._form
+        if f.__class__ is tuple:  # (maker, raw) from the cache
+            f = self._form = f[0](self, f[1])
+        return f
+
+    @property
+    def sections(self) -> list[Section]:
+        s = self._sections
+        if s.__class__ is tuple:  # (maker, raw) from the cache
+            s = self._sections = s[0](self, s[1])
+        return s
+
+    @property
+    def item(self):
+        """The blocks.Item of a list task, None for a heading task (a book
+        loaded from the cache scans the task's region on first use)."""
+        it = self._item
+        if it.__class__ is Pending:
+            it = self._item = it.item_at(self.line, self.form.prefix_end)
+        return it
 
     def __repr__(self) -> str:
         return f"Task({self.id!r}, {self.title!r}, {self.status.value})"
@@ -189,10 +281,12 @@ class Book:
     text ends with a newline.  Joining with "\\n" gives the text back exactly.
     """
 
-    def __init__(self, lines: list[str], bom: bool, dialect: Dialect, language: str,
+    def __init__(self, lines: list[str] | None, bom: bool, dialect: Dialect, language: str,
                  newest_first: bool, tasks: list[Task], groups: list[Group],
-                 notes: list[Note], preamble_end: int) -> None:
-        self.lines = lines
+                 notes: list[Note], preamble_end: int, source: bytes | None = None) -> None:
+        # a book read from the cache decodes its text only when asked
+        self._lines = lines
+        self._source = source               # UTF-8 text without the BOM
         self.bom = bom
         self.dialect = dialect
         self.language = language            # "zh" or "en"
@@ -202,6 +296,14 @@ class Book:
         self.notes = notes
         self.preamble_end = preamble_end    # lines before the first task/heading/note
         self.by_id: dict[str, Task] = {}
+
+    @property
+    def lines(self) -> list[str]:
+        lines = self._lines
+        if lines is None:
+            lines = self._lines = self._source.decode("utf-8").split("\n")
+            self._source = None
+        return lines
 
     def render(self) -> bytes:
         data = "\n".join(self.lines).encode("utf-8")

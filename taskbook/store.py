@@ -25,6 +25,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
+from . import cache
 from .errors import BookFormatError, BookNotFoundError, ConflictError, UsageError
 from .model import Book
 from .parse import parse
@@ -69,10 +70,13 @@ def load(path: Path, order: str | None = None) -> Loaded:
     """
     path = Path(path)
     data = read_bytes(path)
-    try:
-        book = parse(data)
-    except BookFormatError as e:
-        raise BookFormatError(f"{path}: {e.message}", code=e.code) from None
+    book = cache.load(path, data)
+    if book is None:
+        try:
+            book = parse(data)
+        except BookFormatError as e:
+            raise BookFormatError(f"{path}: {e.message}", code=e.code) from None
+        cache.save(path, data, book)
     set_order(book, order)
     return Loaded(path, data, book)
 

@@ -51,8 +51,8 @@ class Style:
         self.working_box = work_chars.most_common(1)[0][0] if work_chars else "/"
 
         # bullets and spacing of top-level tasks
-        items = [t for t in top if t.item is not None]
-        self.bullet = Counter(t.item.marker for t in items if not t.item.ordered).most_common(1)
+        items = [t for t in top if t.form.bullet is not None]
+        self.bullet = Counter(t.form.bullet for t in items if t.form.bullet in "-*+").most_common(1)
         self.bullet = self.bullet[0][0] if self.bullet else "-"
         self.blank_between = _blank_between(book, items)
 
@@ -68,7 +68,7 @@ def _blank_between(book: Book, items: list[Task]) -> bool:
     """Are consecutive top-level tasks of one list separated by a blank line?"""
     votes = Counter()
     for a, b in zip(items, items[1:]):
-        if a.item.parent is not None or b.item.parent is not None or a.group is not b.group:
+        if a.form.nested or b.form.nested or a.group is not b.group:
             continue
         gap = [book.line_text(i) for i in range(a.end, b.line)]
         if any(s.strip() for s in gap):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,11 @@ INDEX_TSV = CORPUS_DIR / "INDEX.tsv"
 # `pytest` run without installing the package: make `import taskbook` work.
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
+
+# The parse cache of large books (taskbook.cache) goes to a directory of this
+# test run, never to the user's ~/.cache; subprocesses inherit the setting.
+os.environ["TASKBOOK_CACHE_DIR"] = tempfile.mkdtemp(prefix="taskbook-test-cache-")
+os.environ.pop("TASKBOOK_CACHE", None)
 
 HAVE_SHARED = SEEDS_DIR.is_dir() and CORPUS_DIR.is_dir()
 SKIP_REASON = f"test data not found: {SHARED} (needs shared/seeds and shared/corpus)"

@@ -16,8 +16,8 @@ def main(argv: list[str] | None = None) -> int:
         from typer.main import get_command
         cx = _click_exceptions()
 
-        from .app import app
-        command = get_command(app)
+        from .app import make_app
+        command = get_command(make_app(args))
         try:
             rv = command.main(args=args, prog_name="taskbook", standalone_mode=False)
         except cx.UsageError as e:  # also BadParameter, NoSuchOption ...

@@ -1,7 +1,17 @@
-"""The Typer application: global options and the command groups."""
+"""The Typer application: global options and the command groups.
+
+Every call is a fresh process, so the app is built for the command being run:
+`make_app(argv)` imports and registers only the module that defines that
+command (Typer inspects every registered function's signature when it builds
+the click group, ~25 ms for all of them).  `--help`, completion and anything
+that is not a known command get the whole app, so help, "did you mean" and
+completion see every command.
+"""
 
 from __future__ import annotations
 
+import importlib
+import os
 from typing import Optional
 
 import typer
@@ -19,15 +29,23 @@ Which book: --book PATH, else $TASKBOOK_BOOK, else the `book:` setting of
 .taskbook/config.yaml found from here upwards, else TASKBOOK.md there.
 """
 
-app = typer.Typer(
-    name="taskbook",
-    help=HELP,
-    no_args_is_help=True,
-    add_completion=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+# The command modules in the order their commands appear in `--help`, and the
+# commands each registers (tests/test_cli_app.py checks this table against
+# what the modules really register).
+MODULES: dict[str, tuple[str, ...]] = {
+    "setup": ("init", "config"),
+    "read": ("list", "show", "stats", "next"),
+    "edit": ("add", "plan", "log", "start", "done", "block", "drop", "reopen",
+             "submit", "approve", "reject"),
+    "board": ("board",),
+    "git": ("diff", "history", "merge-driver"),
+    "check": ("check",),
+    "mcp_cmd": ("mcp",),
+    "build": ("build", "scan"),
+}
+MODULE_OF = {cmd: mod for mod, cmds in MODULES.items() for cmd in cmds}
+# global options that take a value (the command name comes after it)
+_VALUED = ("--book", "-b")
 
 
 def _version(value: bool) -> None:
@@ -36,7 +54,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     ctx: typer.Context,
     book: Optional[str] = typer.Option(
@@ -48,14 +65,39 @@ def _root(
     ctx.obj = State(book)
 
 
-from . import board, check, edit, git, mcp_cmd, read, setup  # noqa: E402  (each module registers its commands)
+def command_name(argv: list[str]) -> str | None:
+    """The command `argv` runs, or None when it is help, completion or unknown."""
+    if os.environ.get("_TASKBOOK_COMPLETE"):
+        return None
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in _VALUED:
+            i += 2
+            continue
+        if a.startswith("-"):
+            if a.startswith("--book=") or (a.startswith("-b") and len(a) > 2):
+                i += 1
+                continue
+            return None  # --help, --version, completion options, or a mistake
+        return a if a in MODULE_OF else None
+    return None
 
-setup.register(app)
-read.register(app)
-edit.register(app)
-board.register(app)
-git.register(app)
-check.register(app)
-mcp_cmd.register(app)
-from . import build  # noqa: E402
-build.register(app)
+
+def make_app(argv: list[str] | None = None) -> typer.Typer:
+    """The app with the command `argv` runs, or with every command."""
+    app = typer.Typer(
+        name="taskbook",
+        help=HELP,
+        no_args_is_help=True,
+        add_completion=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(_root)
+    name = command_name(argv) if argv is not None else None
+    modules = [MODULE_OF[name]] if name else list(MODULES)
+    for mod in modules:
+        importlib.import_module(f"{__package__}.{mod}").register(app)
+    return app

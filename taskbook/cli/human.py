@@ -1,15 +1,19 @@
-"""Rendering for people (rich).  Imported only when a command prints text,
-so `--json` runs never pay for rich."""
+"""Rendering for people.
+
+Line lists (`list`, `next`, the header of `show`) go through the small
+`term.Writer`: they are the commands agents run most, and rich's import and
+layout cost more than the rest of the command.  rich renders what needs a
+layout engine: a task's markdown at a terminal and the `stats` tables, and is
+imported only then, so `--json` runs and piped output never pay for it.
+"""
 
 from __future__ import annotations
 
 import sys
 
-from rich.console import Console
-from rich.text import Text
-
 from ..model import Book, Status, Task
 from .output import safe
+from .term import Span, Writer
 
 STYLE = {
     Status.TODO: "default",
@@ -25,11 +29,13 @@ ICON = {
     Status.TODO: "○", Status.PLANNED: "◔", Status.APPROVED: "◑", Status.WORKING: "◐",
     Status.BLOCKED: "⊘", Status.DONE: "●", Status.DROPPED: "✕", Status.UNKNOWN: "?",
 }
+_BADGE = {s: f"{ICON[s]} {s.value:<8}" for s in Status}
 
 
-def console(wrap_width: int | None = None) -> Console:
-    """A console for stdout.  Piped output gets no colour and, for line
+def console(wrap_width: int | None = None):
+    """A rich console for stdout.  Piped output gets no colour and, for line
     lists, no truncation; `wrap_width` is used for flowing text instead."""
+    from rich.console import Console
     out = Console(highlight=False, markup=False, emoji=False)
     if not out.is_terminal:
         if wrap_width:
@@ -41,8 +47,8 @@ def console(wrap_width: int | None = None) -> Console:
     return out
 
 
-def _badge(t: Task) -> Text:
-    return Text(f"{ICON[t.status]} {t.status.value:<8}", style=STYLE[t.status])
+def _badge(t: Task) -> Span:
+    return (_BADGE[t.status], STYLE[t.status])
 
 
 def _progress(t: Task) -> str:
@@ -55,39 +61,35 @@ def _progress(t: Task) -> str:
 
 def print_tree(book: Book, nodes: list) -> int:
     """One line per task: address, status, tree guides, title.  Returns count."""
-    out = console()
+    out = Writer()
     idw = max([len(t.id) for t in book.all_tasks()] + [5])
-    lines: list[Text] = []
     shown = 0
     last_group = None
-
-    def add(node, prefix: str, last: bool, top: bool) -> None:
-        nonlocal shown
-        t, matched, kids = node
-        line = Text()
-        line.append(f"{t.id:<{idw}}  ", style="cyan" if matched else "dim cyan")
-        line.append(_badge(t) if matched else Text(f"{ICON[t.status]} {t.status.value:<8}", style="dim"))
-        line.append(" ")
-        if not top:
-            line.append(prefix + ("└─ " if last else "├─ "), style="dim")
-        line.append(safe(t.title), style=None if matched else "dim")
-        prog = _progress(t)
-        if prog:
-            line.append(prog, style="dim")
-        lines.append(line)
-        shown += matched
-        child_prefix = "" if top else prefix + ("   " if last else "│  ")
-        for i, k in enumerate(kids):
-            add(k, child_prefix, i == len(kids) - 1, False)
-
+    line = out.line
+    # an explicit stack instead of recursion: a deep tree must not overflow
     for node in nodes:
         g = node[0].group
         if g is not last_group and g is not None:
-            lines.append(Text(("#" * g.level) + " " + safe(g.title), style="bold"))
+            line([(("#" * g.level) + " " + safe(g.title), "bold")])
             last_group = g
-        add(node, "", True, True)
-    if lines:
-        out.print(Text("\n").join(lines), no_wrap=True, overflow="ellipsis", crop=True)
+        stack = [(node, "", True, True)]
+        while stack:
+            (t, matched, kids), prefix, last, top = stack.pop()
+            spans: list[Span] = [(f"{t.id:<{idw}}  ", "cyan" if matched else "dim cyan"),
+                                 _badge(t) if matched else (_BADGE[t.status], "dim"), (" ", None)]
+            if not top:
+                spans.append((prefix + ("└─ " if last else "├─ "), "dim"))
+            spans.append((safe(t.title), None if matched else "dim"))
+            prog = _progress(t)
+            if prog:
+                spans.append((prog, "dim"))
+            line(spans)
+            shown += matched
+            child_prefix = "" if top else prefix + ("   " if last else "│  ")
+            n = len(kids)
+            for i in range(n - 1, -1, -1):
+                stack.append((kids[i], child_prefix, i == n - 1, False))
+    out.flush()
     return shown
 
 
@@ -98,13 +100,9 @@ def _dedent(lines: list[str]) -> list[str]:
 
 
 def print_task(book: Book, task: Task) -> None:
-    from rich.markdown import Markdown
-    out = console(wrap_width=100)
-    head = Text()
-    head.append(f"{task.id}  ", style="bold cyan")
-    head.append(_badge(task))
-    head.append(" " + safe(task.title), style="bold")
-    out.print(head)
+    out = Writer()
+    out.line([(f"{task.id}  ", "bold cyan"), _badge(task), (" " + safe(task.title), "bold")],
+             crop=False)
     meta = [f"line {task.line + 1}"]
     if task.marker:
         meta.append(f"marker {task.marker}")
@@ -112,26 +110,27 @@ def print_task(book: Book, task: Task) -> None:
         meta.append(f"group {task.group.path}")
     if task.parent:
         meta.append(f"parent {task.parent.id} {task.parent.title}")
-    out.print(Text(safe(" · ".join(meta)), style="dim"))
-    body = _dedent([book.line_text(i) for i in range(task.line, task.end)])
-    out.print()
-    if out.is_terminal:
-        out.print(Markdown(safe("\n".join(body))))
+    out.line([(safe(" · ".join(meta)), "dim")], crop=False)
+    out.line()
+    body = safe("\n".join(_dedent([book.line_text(i) for i in range(task.line, task.end)])))
+    if out.width is not None:  # a terminal: render the markdown
+        out.flush()
+        from rich.markdown import Markdown
+        console(wrap_width=100).print(Markdown(body))
     else:  # piped: the markdown itself is the most useful text
-        out.print(Text(safe("\n".join(body))))
+        for ln in body.split("\n"):
+            out.line([(ln, None)], crop=False)
     if task.children:
-        out.print()
-        out.print(Text("sub-problems:", style="bold"))
+        out.line()
+        out.line([("sub-problems:", "bold")])
         for c in task.children:
-            line = Text("  ")
-            line.append(f"{c.id}  ", style="cyan")
-            line.append(_badge(c))
-            line.append(" " + safe(c.title))
-            out.print(line, no_wrap=True, overflow="ellipsis")
+            out.line([("  ", None), (f"{c.id}  ", "cyan"), _badge(c), (" " + safe(c.title), None)])
+    out.flush()
 
 
 def print_stats(book: Book, total: dict, done: int, tot: int, groups: list[dict]) -> None:
     from rich.table import Table
+    from rich.text import Text
     out = console(wrap_width=100)
     t = Table(title=None, show_edge=False, box=None, pad_edge=False)
     t.add_column("status")
@@ -162,38 +161,34 @@ def print_stats(book: Book, total: dict, done: int, tot: int, groups: list[dict]
 
 
 def print_next(book: Book, task: Task, n: int) -> None:
-    out = console()
-    head = Text()
-    head.append("next: ", style="bold")
-    head.append(f"{task.id}  ", style="bold cyan")
-    head.append(_badge(task))
-    head.append(" " + safe(task.title), style="bold")
-    out.print(head)
+    out = Writer()
+    out.line([("next: ", "bold"), (f"{task.id}  ", "bold cyan"), _badge(task),
+              (" " + safe(task.title), "bold")], crop=False)
     chain = []
     p = task.parent
     while p is not None:
         chain.append(f"{p.id} {p.title}")
         p = p.parent
     if chain:
-        out.print(Text("in: " + safe(" › ".join(reversed(chain))), style="dim"))
+        out.line([("in: " + safe(" › ".join(reversed(chain))), "dim")], crop=False)
     plan = task.section("plan")
     log = task.section("log")
-    out.print()
+    out.line()
     if plan and plan.entries:
-        out.print(Text(f"{plan.label}:", style="bold"))
+        out.line([(f"{safe(plan.label)}:", "bold")])
         for e in plan.entries:
-            out.print(Text("  " + safe(e.text)))
+            out.line("  " + safe(e.text), crop=False)
     else:
-        out.print(Text("no plan yet: write one with `taskbook plan " + task.id + " STEP...`",
-                       style="yellow"))
+        out.line([("no plan yet: write one with `taskbook plan " + task.id + " STEP...`", "yellow")])
     if log and log.entries and n:
-        out.print(Text(f"{log.label} (latest {min(n, len(log.entries))}):", style="bold"))
+        out.line([(f"{safe(log.label)} (latest {min(n, len(log.entries))}):", "bold")])
         for e in log.entries[-n:]:
-            out.print(Text("  " + safe(e.text)))
+            out.line("  " + safe(e.text), crop=False)
     if task.children:
         open_kids = [c for c in task.children if c.status.is_open]
         if open_kids:
-            out.print(Text("open sub-problems:", style="bold"))
+            out.line([("open sub-problems:", "bold")])
             for c in open_kids:
-                out.print(Text(f"  {c.id}  {c.status.value:<8} {safe(c.title)}"))
+                out.line(f"  {c.id}  {c.status.value:<8} {safe(c.title)}")
+    out.flush()
     sys.stdout.flush()

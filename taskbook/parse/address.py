@@ -12,36 +12,38 @@ follows the book's own order: newest-first books (seed 000) are read bottom-up.
 
 from __future__ import annotations
 
-import re
 import zlib
 
 from ..model import Task
 
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
-LENGTH = 5
-_WS = re.compile(r"\s+")
 
 
 def normalise(title: str) -> str:
-    return _WS.sub(" ", title).strip()
+    """Runs of whitespace as one space (str.split and re's \\s agree on what
+    whitespace is), no leading or trailing space."""
+    return " ".join(title.split())
 
 
 def base_address(title: str) -> str:
     n = zlib.crc32(normalise(title).encode("utf-8"))
-    out = []
-    for _ in range(LENGTH):
-        out.append(ALPHABET[n & 31])
-        n >>= 5
-    return "".join(out)
+    a = ALPHABET
+    return a[n & 31] + a[(n >> 5) & 31] + a[(n >> 10) & 31] + a[(n >> 15) & 31] + a[(n >> 20) & 31]
 
 
 def assign_addresses(tasks: list[Task], newest_first: bool) -> dict[str, Task]:
     """Set task.id on every task (given in document order); return id -> task."""
-    by_base: dict[str, list[Task]] = {}
-    for t in tasks:
-        by_base.setdefault(base_address(t.title), []).append(t)
     by_id: dict[str, Task] = {}
-    for base, group in by_base.items():
+    dups: dict[str, list[Task]] = {}
+    for t in tasks:
+        base = base_address(t.title)
+        first = by_id.get(base)
+        if first is None:
+            t.id = base
+            by_id[base] = t
+        else:
+            dups.setdefault(base, [first]).append(t)
+    for base, group in dups.items():
         if newest_first:
             group = group[::-1]
         for k, t in enumerate(group):

@@ -379,9 +379,10 @@ def scan(lines: list[str]) -> Blocks:
         if not all_matched:
             # close the containers that did not match
             end_nb = last_nb + 1
-            while len(stack) > matched:
-                c = stack.pop()
-                ccols.pop()
+            closed = stack[matched:]
+            del stack[matched:]
+            del ccols[matched:]
+            for c in closed:
                 if c is None:
                     quote_depth -= 1
                     continue
@@ -422,9 +423,15 @@ def scan(lines: list[str]) -> Blocks:
                     break
             q = lm.end()
             mw = q - p2
-            number = lm.group(1)
+            if mw == 1:
+                number = None
+                marker = ch
+            else:
+                number = lm.group(1)
+                marker = lm.group(0)
             if tabfree:
-                q2 = spaces(s, q).end()
+                # one space after the marker is by far the most common case
+                q2 = q + 1 if (q + 1 < n and s[q] == " " and s[q + 1] != " ") else spaces(s, q).end()
                 after_w = q2 - q
                 qc = c2 + mw + after_w
             else:
@@ -452,7 +459,7 @@ def scan(lines: list[str]) -> Blocks:
                 pos, col, partial = q2, qc, 0
             else:
                 pos, col, partial = _advance(s, q, c2 + mw, 0, 1)
-            it = Item(i, lm.group(0), number, width, offset, pos, empty,
+            it = Item(i, marker, number, width, offset, pos, empty,
                       parent, quote_depth > 0)
             items_all.append(it)
             (parent.children if parent else roots).append(it)

@@ -376,7 +376,7 @@ def build(lines: list[str], blocks: Blocks, has_emoji: bool = True) -> dict:
         d = (Dialect.REVIEW if cand.kind in ("label", "paren") else
              Dialect.CHECKLIST if cand.kind == "box" else Dialect.MARKED)
         form = Form(d, "item", it.text_pos, cand.mspan, cand.mpos, cand.tspan,
-                    label=cand.label, struck=cand.struck, tag_span=cand.tag)
+                    cand.label, cand.struck, cand.tag, it.marker, parent_item is not None)
         t = Task("", clean_title(raw), cand.status, cand.marker, start, it.end, 0, form, item=it)
         it.task = t
         it.owner = t
@@ -474,32 +474,41 @@ def _section_of(s: str, p: int) -> tuple[str, str, str] | None:
 
 _SECTION_FIRST = frozenset(w[0] for w in _SECTION_KIND) | frozenset(
     w[0].upper() for w in _SECTION_KIND) | {"*"}
-_SECTION_DEPTH = 2   # labels deeper than this below the task are content
 
 
 def _item_sections(lines: list[str], task: Task) -> None:
-    """Labelled items in the task's own text (not inside its sub-tasks)."""
+    """Labelled items in the task's own text (not inside its sub-tasks).
+
+    Seed 000 nests 修改计划 and 执行记录 inside 分析, so the items of an
+    analysis section are searched too, for bare labels only; no other content
+    is searched.  Document order is kept.
+    """
     first_chars = _SECTION_FIRST
-    todo = [(c, 1) for c in reversed(task.item.children)]
-    while todo:
-        it, depth = todo.pop()
-        if it.task is not None:
+    sections = task.sections
+    for it in task.item.children:
+        if it.task is not None or it.first != "para":
             continue
-        if it.first == "para":
-            s = lines[it.start]
-            sec = None
-            if it.text_pos < len(s) and s[it.text_pos] in first_chars:
-                sec = _section_of(s, it.text_pos)
-                if sec is not None and (depth == 1 or not sec[2]):
-                    kind, label, inline = sec
-                    task.sections.append(Section(kind, label, it.start, it.end, inline,
-                                                 it, lines))
-            else:
+        s = lines[it.start]
+        tp = it.text_pos
+        if tp >= len(s) or s[tp] not in first_chars:
+            continue
+        sec = _section_of(s, tp)
+        if sec is None:
+            continue
+        kind, label, inline = sec
+        sections.append(Section(kind, label, it.start, it.end, inline, it, lines, it.marker, tp))
+        if kind != "analysis":
+            continue
+        for c in it.children:
+            if c.task is not None or c.first != "para":
                 continue
-            # seed 000 nests 修改计划 and 执行记录 inside 分析; no other
-            # content is searched for labels
-            if depth < _SECTION_DEPTH and sec is not None and sec[0] == "analysis":
-                todo.extend((c, depth + 1) for c in reversed(it.children))
+            s = lines[c.start]
+            tp = c.text_pos
+            if tp < len(s) and s[tp] in first_chars:
+                sub = _section_of(s, tp)
+                if sub is not None and not sub[2]:
+                    sections.append(Section(sub[0], sub[1], c.start, c.end, "", c, lines,
+                                            c.marker, tp, True))
 
 
 def _heading_sections(lines: list[str], task: Task, blocks: Blocks) -> None:
@@ -514,7 +523,7 @@ def _heading_sections(lines: list[str], task: Task, blocks: Blocks) -> None:
             if sec is not None:
                 kind, label, inline = sec
                 task.sections.append(Section(kind, label, it.start, it.end, inline,
-                                             it, lines))
+                                             it, lines, it.marker, it.text_pos))
 
 
 def _language(lines: list[str], tasks: list[Task]) -> str:

@@ -1,0 +1,262 @@
+"""A parse cache for large books: the task tree of exactly these bytes.
+
+Why: every command is a new process, and parsing is pure Python: a 7 MB book
+(10,000 tasks) takes ~0.4 s to parse, while its tree comes back from a
+marshal file in a fraction of that.  Books below MIN_SIZE parse faster than a
+cache file is read, so they are never cached.
+
+Why it cannot serve a stale tree: an entry is used only when it was made from
+the very same bytes (SHA-1 of the book as read now) by the very same parser
+(taskbook's version and the size and mtime of every parser module).  A book
+edited by anyone, or a new taskbook, simply misses.  A file that is truncated,
+corrupt or of another format misses too (checksum, magic, then a guarded
+`marshal.loads`).  The cache is written atomically (temporary file and
+rename) and is never the only copy of anything: deleting it is always safe.
+
+What it keeps: the model (`taskbook.model`) without the per-line
+`blocks.Item` objects, which cost more to rebuild than they save.  Edits that
+need an Item get it from `model.Pending`, which scans just that task's
+top-level list item.
+
+Where: `$TASKBOOK_CACHE_DIR`, else `$XDG_CACHE_HOME/taskbook`, else
+`~/.cache/taskbook`; one file per book (named by a hash of its real path),
+at most MAX_FILES of them.  `TASKBOOK_CACHE=off` switches the cache off.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import marshal
+import os
+import tempfile
+import zlib
+from pathlib import Path
+
+from .model import Book, Dialect, Form, Group, Note, Pending, Section, Status, Task
+
+MIN_SIZE = 64 * 1024        # bytes; smaller books parse in a few milliseconds
+MAX_FILES = 64
+FORMAT = 1                  # bump when the payload's layout changes
+MAGIC = b"TBCACHE\x00"
+_HEAD = len(MAGIC) + 20 + 20 + 4   # magic, book digest, parser signature, crc32
+
+_STATUS = {s.value: s for s in Status}
+_DIALECT = {d.value: d for d in Dialect}
+_signature: bytes | None = None
+
+
+def enabled() -> bool:
+    return os.environ.get("TASKBOOK_CACHE", "").lower() not in ("off", "0", "no", "false")
+
+
+def directory() -> Path:
+    d = os.environ.get("TASKBOOK_CACHE_DIR")
+    if d:
+        return Path(d)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "taskbook"
+
+
+def entry_path(book_path: Path) -> Path:
+    real = os.path.realpath(book_path)
+    name = hashlib.sha1(real.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+    return directory() / f"{name}.tbc"
+
+
+def parser_signature() -> bytes:
+    """Changes whenever the code that builds the model could have changed."""
+    global _signature
+    if _signature is None:
+        from . import __version__
+        here = Path(__file__).resolve().parent
+        h = hashlib.sha1(f"{__version__}/{FORMAT}".encode())
+        for name in ("model.py", "markers.py", "cache.py", "parse/__init__.py",
+                     "parse/blocks.py", "parse/tasks.py", "parse/address.py"):
+            try:
+                st = os.stat(here / name)
+                h.update(f"{name}:{st.st_size}:{st.st_mtime_ns};".encode())
+            except OSError:
+                h.update(f"{name}:missing;".encode())
+        _signature = h.digest()
+    return _signature
+
+
+# ------------------------------------------------------------------ reading
+
+def load(book_path: Path, data: bytes) -> Book | None:
+    """The cached tree of `data` (the book's bytes as read now), or None."""
+    if len(data) < MIN_SIZE or not enabled():
+        return None
+    try:
+        with open(entry_path(book_path), "rb") as f:
+            blob = f.read()
+    except OSError:
+        return None
+    if (len(blob) < _HEAD or not blob.startswith(MAGIC)
+            or blob[len(MAGIC):len(MAGIC) + 20] != hashlib.sha1(data).digest()
+            or blob[len(MAGIC) + 20:len(MAGIC) + 40] != parser_signature()
+            or int.from_bytes(blob[_HEAD - 4:_HEAD], "big") != zlib.crc32(memoryview(blob)[_HEAD:])):
+        return None
+    # like the parser, this allocates many objects and frees none: the cyclic
+    # GC would run again and again for nothing (it tripled the time)
+    gc_was_on = gc.isenabled()
+    gc.disable()
+    try:
+        return _book(marshal.loads(memoryview(blob)[_HEAD:]), data)
+    except Exception:  # a damaged entry is a miss, never an error
+        return None
+    finally:
+        if gc_was_on:
+            gc.enable()
+
+
+def _book(payload: tuple, data: bytes) -> Book:
+    fmt, meta, task_rows, group_rows, note_rows = payload
+    if fmt != FORMAT:
+        raise ValueError("cache format")
+    bom, dialect, language, newest_first, preamble_end = meta
+    groups: list[Group] = []
+    for title, level, line, end, parent in group_rows:
+        groups.append(Group(title, level, line, end, groups[parent] if parent >= 0 else None))
+    notes = [Note(title, line, end) for title, line, end in note_rows]
+    source = data[3:] if bom else data
+    book = Book(None, bom, _DIALECT[dialect], language, newest_first, [], groups, notes,
+                preamble_end, source=source)
+    regions: dict[tuple[int, int], Pending] = {}
+
+    def region(span: tuple[int, int]) -> Pending:
+        p = regions.get(span)
+        if p is None:
+            p = regions[span] = Pending(book, span[0], span[1])
+        return p
+
+    def form(task: Task, raw: bytes) -> Form:
+        f = marshal.loads(raw)
+        return Form(_DIALECT[f[0]], *f[1:])
+
+    def sections(task: Task, raw: bytes) -> list[Section]:
+        """A task's sections, built when first asked for."""
+        rows = marshal.loads(raw)
+        own = task._item
+        if own is not None and own.__class__ is not Pending:  # already scanned
+            while own.parent is not None:
+                own = own.parent
+            own = region((own.start, own.end))
+        out = []
+        for kind, label, line, end, inline, bullet, text_pos, nested, spots in rows:
+            # a heading task's section is a top-level item: its own region
+            item = own if own is not None else region((line, end))
+            out.append(Section(kind, label, line, end, inline, item, book, bullet,
+                               text_pos, nested, spots))
+        return out
+
+    tasks: list[Task] = []
+    top = book.tasks
+    by_id = book.by_id
+    status_of = _STATUS
+    for (tid, title, status, marker, line, end, depth, parent, group, level,
+         form_raw, root, section_raw) in task_rows:
+        t = Task(tid, title, status_of[status], marker, line, end, depth, (form, form_raw),
+                 region(root) if root is not None else None, level,
+                 (sections, section_raw) if section_raw else None)
+        if group >= 0:
+            t.group = groups[group]
+        if parent >= 0:
+            p = tasks[parent]
+            t.parent = p
+            p.children.append(t)
+        else:
+            top.append(t)
+        tasks.append(t)
+        by_id[tid] = t
+    return book
+
+
+# ------------------------------------------------------------------ writing
+
+def save(book_path: Path, data: bytes, book: Book) -> None:
+    """Remember `book` as the tree of `data`.  Best effort: never fails."""
+    if len(data) < MIN_SIZE or not enabled():
+        return
+    try:
+        payload = marshal.dumps(_rows(book))
+        blob = b"".join((MAGIC, hashlib.sha1(data).digest(), parser_signature(),
+                         zlib.crc32(payload).to_bytes(4, "big"), payload))
+        target = entry_path(book_path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(blob)
+            os.replace(tmp, target)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        _prune(target.parent)
+    except Exception:
+        return
+
+
+def _rows(book: Book) -> tuple:
+    group_index = {id(g): k for k, g in enumerate(book.groups)}
+    group_rows = [(g.title, g.level, g.line, g.end,
+                   group_index[id(g.parent)] if g.parent is not None else -1) for g in book.groups]
+    note_rows = [(n.title, n.line, n.end) for n in book.notes]
+    task_index: dict[int, int] = {}
+    task_rows = []
+    for t in book.all_tasks():
+        task_index[id(t)] = len(task_rows)
+        f = t.form
+        item = t.item
+        root = None
+        if item is not None:
+            r = item
+            while r.parent is not None:
+                r = r.parent
+            root = (r.start, r.end)
+        # a task's form and sections are marshalled on their own, so loading
+        # the cache makes one bytes object of each, not dozens of tuples
+        sections = tuple(
+            (s.kind, s.label, s.line, s.end, s.inline, s.bullet, s.text_pos, s.nested,
+             _spots(s))
+            for s in t.sections)
+        task_rows.append((
+            t.id, t.title, t.status.value, t.marker, t.line, t.end, t.depth,
+            task_index[id(t.parent)] if t.parent is not None else -1,
+            group_index[id(t.group)] if t.group is not None else -1,
+            t.level,
+            marshal.dumps((f.dialect.value, f.kind, f.prefix_end, f.marker_span, f.marker_pos,
+                           f.title_span, f.label, f.struck, f.tag_span, f.bullet, f.nested)),
+            root, marshal.dumps(sections) if sections else b""))
+    meta = (book.bom, book.dialect.value, book.language, book.newest_first, book.preamble_end)
+    return (FORMAT, meta, task_rows, group_rows, note_rows)
+
+
+def _spots(s: Section) -> tuple:
+    """Where each entry's text starts: (line, column) pairs; the text itself
+    is read from the book when asked for."""
+    item = s.item
+    if item is None:
+        return ()
+    return tuple((c.start, c.text_pos) for c in item.children)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the MAX_FILES most recently written entries."""
+    try:
+        entries = [e for e in os.scandir(folder) if e.name.endswith(".tbc")]
+    except OSError:
+        return
+    if len(entries) <= MAX_FILES:
+        return
+    entries.sort(key=lambda e: e.stat().st_mtime_ns, reverse=True)
+    for e in entries[MAX_FILES:]:
+        try:
+            os.unlink(e.path)
+        except OSError:
+            pass
+

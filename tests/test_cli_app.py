@@ -1,0 +1,70 @@
+"""The lazily built Typer app: each command is found in the module the table names."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import typer
+from typer.main import get_command
+
+from taskbook.cli.app import MODULES, command_name, make_app
+
+from cli_helpers import REPO_ROOT, base_env
+
+
+def _registered(module: str) -> list[str]:
+    app = typer.Typer()
+    importlib.import_module(f"taskbook.cli.{module}").register(app)
+    names = [c.name for c in app.registered_commands]
+    names += [g.name for g in app.registered_groups]
+    return names
+
+
+def test_the_table_names_every_command_of_every_module():
+    for module, commands in MODULES.items():
+        assert sorted(_registered(module)) == sorted(commands), module
+
+
+def test_the_full_app_has_every_command_once():
+    group = get_command(make_app())
+    every = [c for cmds in MODULES.values() for c in cmds]
+    assert sorted(group.commands) == sorted(every)
+    assert len(every) == len(set(every))
+
+
+def test_a_command_builds_only_its_own_module():
+    group = get_command(make_app(["--book", "x.md", "show", "abc"]))
+    assert sorted(group.commands) == sorted(MODULES["read"])
+
+
+def test_command_name_skips_global_options():
+    assert command_name(["list"]) == "list"
+    assert command_name(["--book", "b.md", "done", "x"]) == "done"
+    assert command_name(["-b", "b.md", "add", "t"]) == "add"
+    assert command_name(["--book=b.md", "next"]) == "next"
+    assert command_name(["-bb.md", "stats"]) == "stats"
+    # help, version, unknown commands and typos get the whole app
+    assert command_name(["--help"]) is None
+    assert command_name(["--version"]) is None
+    assert command_name(["lst"]) is None
+    assert command_name([]) is None
+
+
+def test_a_typo_is_still_offered_the_right_command():
+    r = subprocess.run([sys.executable, "-m", "taskbook", "lsit"], cwd=REPO_ROOT,
+                       env=base_env(), capture_output=True, text=True)
+    assert r.returncode == 2
+    assert "Did you mean 'list'" in r.stderr
+
+
+def test_root_help_lists_every_command_in_table_order():
+    r = subprocess.run([sys.executable, "-m", "taskbook", "--help"], cwd=REPO_ROOT,
+                       env=base_env(), capture_output=True, text=True)
+    assert r.returncode == 0
+    shown = [ln.split()[0] for ln in r.stdout.split("Commands:")[1].splitlines() if ln.strip()]
+    # Typer lists plain commands first, then groups (`config`)
+    hidden, groups = {"merge-driver"}, ["config"]
+    commands = [c for cmds in MODULES.values() for c in cmds if c not in hidden and c not in groups]
+    assert shown == commands + groups
