@@ -42,6 +42,7 @@ MAGIC = b"TBCACHE\x00"
 _HEAD = len(MAGIC) + 20 + 20 + 4   # magic, book digest, parser signature, crc32
 
 _STATUS = {s.value: s for s in Status}
+_VALUE = {s: s.value for s in Status}   # Enum.value is a slow descriptor
 _DIALECT = {d.value: d for d in Dialect}
 _signature: bytes | None = None
 
@@ -115,7 +116,7 @@ def _book(payload: tuple, data: bytes) -> Book:
     fmt, meta, task_rows, group_rows, note_rows = payload
     if fmt != FORMAT:
         raise ValueError("cache format")
-    bom, dialect, language, newest_first, preamble_end = meta
+    bom, dialect, language, newest_first, preamble_end, counts, labelled, emoji = meta
     groups: list[Group] = []
     for title, level, line, end, parent in group_rows:
         groups.append(Group(title, level, line, end, groups[parent] if parent >= 0 else None))
@@ -123,6 +124,9 @@ def _book(payload: tuple, data: bytes) -> Book:
     source = data[3:] if bom else data
     book = Book(None, bom, _DIALECT[dialect], language, newest_first, [], groups, notes,
                 preamble_end, source=source)
+    book.counts = counts
+    book.labelled = labelled
+    book.emoji = emoji
     regions: dict[tuple[int, int], Pending] = {}
 
     def region(span: tuple[int, int]) -> Pending:
@@ -136,15 +140,19 @@ def _book(payload: tuple, data: bytes) -> Book:
         return Form(_DIALECT[f[0]], *f[1:])
 
     def sections(task: Task, raw: bytes) -> list[Section]:
-        """A task's sections, built when first asked for."""
+        """A task's sections, built when first asked for (their lines are
+        stored relative to the task's, which may have moved since)."""
         rows = marshal.loads(raw)
         own = task._item
         if own is not None and own.__class__ is not Pending:  # already scanned
             while own.parent is not None:
                 own = own.parent
             own = region((own.start, own.end))
+        base = task.line
         out = []
         for kind, label, line, end, inline, bullet, text_pos, nested, spots in rows:
+            line += base
+            end += base
             # a heading task's section is a top-level item: its own region
             item = own if own is not None else region((line, end))
             out.append(Section(kind, label, line, end, inline, item, book, bullet,
@@ -158,7 +166,7 @@ def _book(payload: tuple, data: bytes) -> Book:
     for (tid, title, status, marker, line, end, depth, parent, group, level,
          form_raw, root, section_raw) in task_rows:
         t = Task(tid, title, status_of[status], marker, line, end, depth, (form, form_raw),
-                 region(root) if root is not None else None, level,
+                 region((line + root[0], line + root[1])) if root is not None else None, level,
                  (sections, section_raw) if section_raw else None)
         if group >= 0:
             t.group = groups[group]
@@ -210,39 +218,38 @@ def _rows(book: Book) -> tuple:
     task_rows = []
     for t in book.all_tasks():
         task_index[id(t)] = len(task_rows)
-        f = t.form
-        item = t.item
-        root = None
-        if item is not None:
-            r = item
-            while r.parent is not None:
-                r = r.parent
-            root = (r.start, r.end)
+        tl = t.line
+        span = t.root_span()
+        root = (span[0] - tl, span[1] - tl) if span is not None else None
         # a task's form and sections are marshalled on their own, so loading
-        # the cache makes one bytes object of each, not dozens of tuples
-        sections = tuple(
-            (s.kind, s.label, s.line, s.end, s.inline, s.bullet, s.text_pos, s.nested,
-             _spots(s))
-            for s in t.sections)
+        # the cache makes one bytes object of each, not dozens of tuples;
+        # lines are relative to the task's, entries' to their section's, so
+        # what came from the cache untouched is written back as it was
+        f = t._form
+        if f.__class__ is tuple:
+            form = f[1]
+        else:
+            form = marshal.dumps((f.dialect.value, f.kind, f.prefix_end, f.marker_span,
+                                  f.marker_pos, f.title_span, f.label, f.struck, f.tag_span,
+                                  f.bullet, f.nested))
+        secs = t._sections
+        if secs.__class__ is tuple:
+            sections = secs[1]
+        elif secs:
+            sections = marshal.dumps(tuple(
+                (s.kind, s.label, s.line - tl, s.end - tl, s.inline, s.bullet, s.text_pos,
+                 s.nested, s.spots())
+                for s in secs))
+        else:
+            sections = b""
         task_rows.append((
-            t.id, t.title, t.status.value, t.marker, t.line, t.end, t.depth,
+            t.id, t.title, _VALUE[t.status], t.marker, tl, t.end, t.depth,
             task_index[id(t.parent)] if t.parent is not None else -1,
             group_index[id(t.group)] if t.group is not None else -1,
-            t.level,
-            marshal.dumps((f.dialect.value, f.kind, f.prefix_end, f.marker_span, f.marker_pos,
-                           f.title_span, f.label, f.struck, f.tag_span, f.bullet, f.nested)),
-            root, marshal.dumps(sections) if sections else b""))
-    meta = (book.bom, book.dialect.value, book.language, book.newest_first, book.preamble_end)
+            t.level, form, root, sections))
+    meta = (book.bom, book.dialect.value, book.language, book.newest_first, book.preamble_end,
+            book.counts, book.labelled, book.emoji)
     return (FORMAT, meta, task_rows, group_rows, note_rows)
-
-
-def _spots(s: Section) -> tuple:
-    """Where each entry's text starts: (line, column) pairs; the text itself
-    is read from the book when asked for."""
-    item = s.item
-    if item is None:
-        return ()
-    return tuple((c.start, c.text_pos) for c in item.children)
 
 
 def _prune(folder: Path) -> None:

@@ -34,13 +34,19 @@ class EditError(TaskbookError):
 # ----------------------------------------------------------------- plumbing
 
 class Draft:
-    """The book's lines being edited; line endings follow the book."""
+    """The book's lines being edited; line endings follow the book.
+
+    It remembers which lines changed, so the result can be re-parsed locally
+    (`parse.incremental`) instead of as a whole.
+    """
 
     def __init__(self, book: Book) -> None:
         self.book = book
         self.lines = list(book.lines)
         self.cr = "\r" if book.crlf else ""
         self.inserted: tuple[int, int] | None = None  # span of the last insert
+        self._lo = len(self.lines)   # changed lines, in the new numbering
+        self._hi = 0
 
     def text(self, i: int) -> str:
         s = self.lines[i]
@@ -48,6 +54,7 @@ class Draft:
 
     def set(self, i: int, text: str) -> None:
         self.lines[i] = text + (self.cr if self.lines[i].endswith("\r") else "")
+        self._touch(i, i + 1)
 
     def insert(self, at: int, texts: list[str]) -> None:
         """Insert whole lines before line `at` (at == line count appends)."""
@@ -56,21 +63,59 @@ class Draft:
             at = n
         new = [t + self.cr for t in texts]
         self.inserted = (at, at + len(texts))
+        if self._hi > at:  # lines changed below the insertion move down
+            self._hi += len(texts)
         if at == n and n == len(self.lines) and n > 0:
             # the book has no final newline: the old last line gets one,
             # the new last line goes without, as the book did
             last = self.lines[-1]
             self.lines[-1] = last + ("" if last.endswith("\r") else self.cr)
             new[-1] = new[-1][:-len(self.cr)] if self.cr else new[-1]
+            self._touch(n - 1, n)
         self.lines[at:at] = new
+        self._touch(at, at + len(texts))
 
-    def result(self) -> str:
-        return "\n".join(self.lines)
+    def _touch(self, lo: int, hi: int) -> None:
+        self._lo = min(self._lo, lo)
+        self._hi = max(self._hi, hi)
+
+    def result(self) -> "Revision":
+        return Revision(self)
+
+
+class Revision(str):
+    """The text of an edited book, which also knows what it was made from:
+    the Book (`base`), its new lines, and the old lines [a, b) that became
+    new lines [a, a + k) (`span`), so that `parsed()` can re-parse just
+    the top-level item that changed."""
+
+    def __new__(cls, draft: Draft) -> "Revision":
+        self = super().__new__(cls, "\n".join(draft.lines))
+        self.base = draft.book
+        self.lines = draft.lines
+        lo, hi = draft._lo, draft._hi
+        if hi < lo:  # nothing changed
+            lo = hi = 0
+        delta = len(draft.lines) - len(draft.book.lines)
+        self.span = (lo, hi - delta, hi - lo)
+        return self
+
+
+def parsed(text: str, bom: bool) -> Book:
+    """The Book of an edited text: re-parsed locally when `text` is a
+    Revision whose change stays inside one top-level list item (the base book
+    is then consumed: its tasks move into the result), else parsed whole."""
+    if isinstance(text, Revision) and text.span[2]:
+        from .parse.incremental import reparse
+        new = reparse(text.base, text.lines, *text.span)
+        if new is not None:
+            return new
+    return parse_text(text, bom)
 
 
 def apply(book: Book, text: str, check) -> Book:
     """Parse the edited text and run `check(new_book)`; refuse on failure."""
-    new = parse_text(text, book.bom)
+    new = parsed(text, book.bom)
     problem = check(new)
     if problem:
         raise EditError(f"the edit was not applied: {problem}; the book is unchanged",

@@ -53,12 +53,11 @@ class Section:
     """A labelled part of a task: analysis, plan, log, problems or next step."""
 
     __slots__ = ("kind", "label", "line", "end", "inline", "bullet", "text_pos", "nested",
-                 "_item", "_lines", "_entries")
+                 "_item", "_lines", "_spots", "_entries")
 
     def __init__(self, kind: str, label: str, line: int, end: int, inline: str,
                  item: object | None, lines: "list[str] | Book", bullet: str = "-",
-                 text_pos: int = 0, nested: bool = False,
-                 entries: tuple | None = None) -> None:
+                 text_pos: int = 0, nested: bool = False, spots: tuple | None = None) -> None:
         self.kind = kind        # analysis | plan | log | problems | next
         self.label = label      # as written in the book, e.g. "修改计划"
         self.line = line        # 0-based line of the label
@@ -68,8 +67,11 @@ class Section:
         self.text_pos = text_pos  # where the label's text starts on its line
         self.nested = nested    # inside another section (seed 000's 分析)
         self._item = item       # the blocks.Item holding it (see `item`)
-        self._lines = lines
-        self._entries = entries
+        self._lines = lines     # the Book (or, while parsing, its lines)
+        # where the entries' texts start, as (line after the section's line,
+        # column) pairs: given by the cache, else read from the Item
+        self._spots = spots
+        self._entries: list[Entry] | None = None
 
     @property
     def item(self):
@@ -84,25 +86,27 @@ class Section:
     def entries(self) -> list[Entry]:
         """The section's own items (plan steps, log entries), computed on demand."""
         e = self._entries
-        if e is not None:
-            if e.__class__ is not tuple:
-                return e
-            spots = e   # (line, text position) pairs, from the cache
-        else:
-            item = self.item
-            if item is None:
-                return []
-            spots = [(c.start, c.text_pos) for c in item.children]
-        lines = self._lines
-        if lines.__class__ is not list:  # a cached Book: decodes its lines on demand
-            lines = lines.lines
-        out = []
-        for line, pos in spots:
-            text = lines[line][pos:].strip()
-            out.append(Entry(line, text[:-1] if text.endswith("\r") else text))
-        if e is not None:
-            self._entries = out
-        return out
+        if e is None:
+            lines = self._lines
+            if lines.__class__ is not list:  # the Book: its lines as they are now
+                lines = lines.lines
+            base = self.line
+            e = []
+            for rel, pos in self.spots():
+                text = lines[base + rel][pos:].strip()
+                e.append(Entry(base + rel, text[:-1] if text.endswith("\r") else text))
+            self._entries = e
+        return e
+
+    def spots(self) -> tuple:
+        """(line after the section's line, column) of each entry's text."""
+        if self._spots is not None:
+            return self._spots
+        item = self.item
+        if item is None:
+            return ()
+        base = self.line
+        return tuple((c.start - base, c.text_pos) for c in item.children)
 
 
 class Pending:
@@ -250,6 +254,18 @@ class Task:
             it = self._item = it.item_at(self.line, self.form.prefix_end)
         return it
 
+    def root_span(self) -> tuple[int, int] | None:
+        """Lines [start, end) of the top-level list item holding this task
+        (None for a heading task), without scanning anything."""
+        it = self._item
+        if it is None:
+            return None
+        if it.__class__ is Pending:
+            return it.start, it.end
+        while it.parent is not None:
+            it = it.parent
+        return it.start, it.end
+
     def __repr__(self) -> str:
         return f"Task({self.id!r}, {self.title!r}, {self.status.value})"
 
@@ -296,6 +312,11 @@ class Book:
         self.notes = notes
         self.preamble_end = preamble_end    # lines before the first task/heading/note
         self.by_id: dict[str, Task] = {}
+        # what the parser decided the book-wide facts from, so that a local
+        # re-parse (`parse.incremental`) can decide them again
+        self.counts = (0, 0, 0)     # tasks per dialect: review, checklist, marked
+        self.labelled = -1          # line of the first task with a label (任务：), or -1
+        self.emoji = True           # the text may hold status emoji
 
     @property
     def lines(self) -> list[str]:

@@ -9,52 +9,95 @@ and their entries are indented, whether tasks are separated by blank lines.
 from __future__ import annotations
 
 from collections import Counter
+from functools import cached_property
 
 from .model import Book, Dialect, Status, Task
 
 
 class Style:
+    """The book's habits, each learned the first time an edit asks for it:
+    a log entry needs the section labels and indentation, not the bracket
+    style of every status mark in a 10,000-task book."""
+
     def __init__(self, book: Book, language: str | None = None) -> None:
         self.book = book
         self.language = language or book.language
-        tasks = list(book.all_tasks())
-        self.tasks = tasks
-        top = book.tasks
-        review = [t for t in tasks if t.form.dialect is Dialect.REVIEW]
-        boxes = [t for t in tasks if t.form.dialect is Dialect.CHECKLIST]
 
-        # label as written by the top-level review tasks: "任务：", "Task: "
-        labels = Counter(_norm_label(t.form.label) for t in review if t.form.label and t.depth == 0)
-        zh = self.language == "zh"
-        self.label = labels.most_common(1)[0][0] if labels else ("任务：" if zh else "Task: ")
+    @cached_property
+    def tasks(self) -> list[Task]:
+        return list(self.book.all_tasks())
 
-        # status words: bracket style, position, gap ("（done）任务" vs "(done) 任务")
-        marks = [t for t in review if t.marker and t.form.marker_pos in ("prefix", "suffix")]
-        full = sum(1 for t in marks if t.marker.startswith("（"))
-        self.fullwidth = full * 2 >= len(marks) if marks else zh
-        pos = Counter(t.form.marker_pos for t in marks if t.form.label)
-        self.position = pos.most_common(1)[0][0] if pos else "prefix"
+    @cached_property
+    def _review(self) -> list[Task]:
+        return [t for t in self.tasks if t.form.dialect is Dialect.REVIEW]
+
+    @cached_property
+    def label(self) -> str:
+        """The label as written by the top-level review tasks: "任务：", "Task: "."""
+        labels = Counter(_norm_label(t.form.label) for t in self.book.tasks
+                         if t.form.dialect is Dialect.REVIEW and t.form.label)
+        if labels:
+            return labels.most_common(1)[0][0]
+        return "任务：" if self.language == "zh" else "Task: "
+
+    @cached_property
+    def _marks(self) -> list[Task]:
+        """Review tasks with a status word before or after the title."""
+        return [t for t in self._review if t.marker and t.form.marker_pos in ("prefix", "suffix")]
+
+    @cached_property
+    def fullwidth(self) -> bool:
+        """（done） rather than (done)."""
+        marks = self._marks
+        if not marks:
+            return self.language == "zh"
+        return sum(1 for t in marks if t.marker.startswith("（")) * 2 >= len(marks)
+
+    @cached_property
+    def position(self) -> str:
+        """Status words before ("prefix") or after ("suffix") the title."""
+        pos = Counter(t.form.marker_pos for t in self._marks if t.form.label)
+        return pos.most_common(1)[0][0] if pos else "prefix"
+
+    @cached_property
+    def prefix_gap(self) -> str:
+        """"（done）任务" or "(done) 任务"."""
         gaps = Counter()
-        for t in marks:
+        for t in self._marks:
             if t.form.marker_pos == "prefix":
-                line = book.line_text(t.line)
+                line = self.book.line_text(t.line)
                 end = t.form.marker_span[1]
                 gaps[line[end:end + 1] == " "] += 1
-        self.prefix_gap = " " if (gaps.most_common(1)[0][0] if gaps else not self.fullwidth) else ""
+        return " " if (gaps.most_common(1)[0][0] if gaps else not self.fullwidth) else ""
 
-        # checkbox characters actually used for done and working
-        done_chars = Counter(t.marker[1] for t in boxes
-                             if t.status is Status.DONE and t.marker and len(t.marker) == 3)
-        self.done_box = done_chars.most_common(1)[0][0] if done_chars else "x"
-        work_chars = Counter(t.marker[1] for t in boxes
-                             if t.status is Status.WORKING and t.marker and len(t.marker) == 3)
-        self.working_box = work_chars.most_common(1)[0][0] if work_chars else "/"
+    def _box_char(self, status: Status, default: str) -> str:
+        chars = Counter(t.marker[1] for t in self.tasks
+                        if t.status is status and t.marker and len(t.marker) == 3
+                        and t.form.dialect is Dialect.CHECKLIST)
+        return chars.most_common(1)[0][0] if chars else default
 
-        # bullets and spacing of top-level tasks
-        items = [t for t in top if t.form.bullet is not None]
-        self.bullet = Counter(t.form.bullet for t in items if t.form.bullet in "-*+").most_common(1)
-        self.bullet = self.bullet[0][0] if self.bullet else "-"
-        self.blank_between = _blank_between(book, items)
+    @cached_property
+    def done_box(self) -> str:
+        """The checkbox character the book uses for done: x, X, * ..."""
+        return self._box_char(Status.DONE, "x")
+
+    @cached_property
+    def working_box(self) -> str:
+        return self._box_char(Status.WORKING, "/")
+
+    @cached_property
+    def _top_items(self) -> list[Task]:
+        return [t for t in self.book.tasks if t.form.bullet is not None]
+
+    @cached_property
+    def bullet(self) -> str:
+        """The bullet of top-level tasks."""
+        c = Counter(t.form.bullet for t in self._top_items if t.form.bullet in "-*+").most_common(1)
+        return c[0][0] if c else "-"
+
+    @cached_property
+    def blank_between(self) -> bool:
+        return _blank_between(self.book, self._top_items)
 
     def paren(self, word: str) -> str:
         return f"（{word}）" if self.fullwidth else f"({word})"

@@ -37,6 +37,9 @@ if str(REPO_ROOT) not in sys.path:
 # test run, never to the user's ~/.cache; subprocesses inherit the setting.
 os.environ["TASKBOOK_CACHE_DIR"] = tempfile.mkdtemp(prefix="taskbook-test-cache-")
 os.environ.pop("TASKBOOK_CACHE", None)
+# Every local re-parse after an edit (taskbook.parse.incremental) is checked
+# against a whole parse, in this process and in every taskbook it starts.
+os.environ["TASKBOOK_VERIFY_REPARSE"] = "1"
 
 HAVE_SHARED = SEEDS_DIR.is_dir() and CORPUS_DIR.is_dir()
 SKIP_REASON = f"test data not found: {SHARED} (needs shared/seeds and shared/corpus)"

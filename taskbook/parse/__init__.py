@@ -49,17 +49,26 @@ def parse_text(text: str, bom: bool = False) -> Book:
     bare = [s[:-1] if s.endswith("\r") else s for s in lines] if "\r" in text else lines
     # The parser allocates ~10 objects per line and frees none of them, which
     # makes the cyclic GC run again and again for nothing on a large book.
+    # one `in` per mark runs at memchr speed; a regex alternation over a
+    # 7 MB book took 60 ms
+    has_emoji = any(e in text for e in EMOJI)
     gc_was_on = gc.isenabled()
     gc.disable()
     try:
         blocks = scan(bare)
-        # one `in` per mark runs at memchr speed; a regex alternation over a
-        # 7 MB book took 60 ms
-        found = build(bare, blocks, any(e in text for e in EMOJI))
+        found = build(bare, blocks, has_emoji)
     finally:
         if gc_was_on:
             gc.enable()
     all_tasks = found.pop("all_tasks")
+    counts = found.pop("counts")
+    labelled = found.pop("labelled")
     book = Book(lines=lines, bom=bom, **found)
+    book.counts = counts
+    book.labelled = labelled
+    book.emoji = has_emoji
     book.by_id = assign_addresses(all_tasks, book.newest_first)
+    for t in all_tasks:  # entries read their text from the book's current lines
+        for s in t._sections:
+            s._lines = book
     return book

@@ -389,17 +389,8 @@ def build(lines: list[str], blocks: Blocks, has_emoji: bool = True) -> dict:
         open_heading(*heads[hi])
         hi += 1
 
-    n_review = sum(1 for t in all_tasks if t.form.dialect is Dialect.REVIEW)
-    n_box = sum(1 for t in all_tasks if t.form.dialect is Dialect.CHECKLIST)
-    n_marked = len(all_tasks) - n_review - n_box
-    if n_review and n_review >= n_box:
-        dialect = Dialect.REVIEW
-    elif n_box and n_box >= n_marked:
-        dialect = Dialect.CHECKLIST
-    elif n_marked:
-        dialect = Dialect.MARKED
-    else:
-        dialect = Dialect.PLAIN
+    counts = dialect_counts(all_tasks)
+    dialect = decide_dialect(counts)
 
     # 3. heading scopes: a heading task or group ends at the next heading of
     # the same or a higher level
@@ -418,16 +409,59 @@ def build(lines: list[str], blocks: Blocks, has_emoji: bool = True) -> dict:
              if it.task is None and not it.has_task and not it.quoted
              and it.first == "para" and it.owner is None]
 
-    first_line = min([t.line for t in tasks[:1]] + [g.line for g in groups[:1]]
-                     + [nt.line for nt in notes[:1]] + [len(lines)])
-    language = _language(lines, all_tasks)
-    newest_first = dialect is Dialect.REVIEW
-    head_text = "".join(lines[:min(first_line, 40)])
-    if _NEWEST_FIRST_RE.search(head_text):
-        newest_first = True
+    first_line = first_block_line(tasks, groups, notes, len(lines))
+    labelled = next((t for t in all_tasks if t.form.label), None)
+    language = (label_language(labelled.form.label) if labelled is not None
+                else sample_language(lines))
     return dict(tasks=tasks, groups=groups, notes=notes, dialect=dialect,
-                language=language, newest_first=newest_first,
-                preamble_end=first_line, all_tasks=all_tasks)
+                language=language, newest_first=is_newest_first(dialect, lines, first_line),
+                preamble_end=first_line, all_tasks=all_tasks, counts=counts,
+                labelled=labelled.line if labelled is not None else -1)
+
+
+# The book-wide decisions, shared with the incremental re-parse
+# (`parse.incremental`), which makes them again after a local change.
+
+def dialect_counts(tasks) -> tuple[int, int, int]:
+    """How many tasks are written in each dialect: (review, checklist, marked)."""
+    n_review = n_box = n_marked = 0
+    for t in tasks:
+        d = t.form.dialect
+        if d is Dialect.REVIEW:
+            n_review += 1
+        elif d is Dialect.CHECKLIST:
+            n_box += 1
+        else:
+            n_marked += 1
+    return n_review, n_box, n_marked
+
+
+def decide_dialect(counts: tuple[int, int, int]) -> Dialect:
+    n_review, n_box, n_marked = counts
+    if n_review and n_review >= n_box:
+        return Dialect.REVIEW
+    if n_box and n_box >= n_marked:
+        return Dialect.CHECKLIST
+    if n_marked:
+        return Dialect.MARKED
+    return Dialect.PLAIN
+
+
+def first_block_line(tasks, groups, notes, total: int) -> int:
+    """Where the preamble ends: the first task, heading or note."""
+    return min([t.line for t in tasks[:1]] + [g.line for g in groups[:1]]
+               + [nt.line for nt in notes[:1]] + [total])
+
+
+def is_newest_first(dialect: Dialect, lines: list[str], first_line: int) -> bool:
+    """Review trees put new tasks on top; other books only when the preamble says so."""
+    if dialect is Dialect.REVIEW:
+        return True
+    return _NEWEST_FIRST_RE.search("".join(lines[:min(first_line, 40)])) is not None
+
+
+def label_language(label: str) -> str:
+    return "zh" if "任务" in label or "子" in label else "en"
 
 
 def _close_scopes(lines, heads, groups, heading_tasks) -> None:
@@ -526,10 +560,8 @@ def _heading_sections(lines: list[str], task: Task, blocks: Blocks) -> None:
                                              it, lines, it.marker, it.text_pos))
 
 
-def _language(lines: list[str], tasks: list[Task]) -> str:
-    for t in tasks:
-        if t.form.label:
-            return "zh" if "任务" in t.form.label or "子" in t.form.label else "en"
+def sample_language(lines: list[str]) -> str:
+    """A book without labelled tasks: judged by the script of its first lines."""
     sample = "".join(lines[:300])[:20000]
     cjk = kana = letters = 0
     for ch in sample:

@@ -1,0 +1,145 @@
+"""The local re-parse after an edit (taskbook.parse.incremental).
+
+Its result must be exactly the whole parse of the edited text, whatever the
+book and the edit; and it must really be taken for the everyday edits of
+real books, or it is dead weight.  Every comparison here is against
+`parse_text` of the same text, through `describe` (every field of the model,
+Items included).  The test suite also runs with TASKBOOK_VERIFY_REPARSE=1,
+so every edit any test makes is checked the same way.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import book_bytes, book_params, seed_path
+from model_helpers import describe
+
+from taskbook import cache
+from taskbook import edit as ed
+from taskbook.parse import parse, parse_text
+from taskbook.style import Style
+
+incremental = importlib.import_module("taskbook.parse.incremental")
+
+
+def _revisions(data: bytes, pick: int):
+    """Edits of the book `data`, each made on a fresh parse: (name, Revision)."""
+    def fresh():
+        return parse(data)
+    tasks = list(fresh().all_tasks())
+    out = []
+    for name in ("add", "add-under", "log", "plan", "status", "problems"):
+        book = fresh()
+        ts = list(book.all_tasks())
+        t = ts[pick % len(ts)] if ts else None
+        style = Style(book)
+        if name == "add":
+            text, _ = ed.add_task(book, "新任务 from the test", style=style)
+        elif t is None:
+            continue
+        elif name == "add-under":
+            text, _ = ed.add_task(book, "a sub-problem", under=t, style=style)
+        elif name == "log":
+            text = ed.add_log(book, t, "an entry", style=style)
+        elif name == "plan":
+            text = ed.add_plan(book, t, ["first step", "second step"], style=style)
+        elif name == "status":
+            from taskbook.model import Status
+            text = ed.set_status(book, t, Status.DONE if t.status.is_open else Status.TODO, style)
+        else:
+            text = ed.add_entries(book, t, "problems", ["a problem met"], numbered=False, style=style)
+        out.append((name, text))
+    assert tasks is not None
+    return out
+
+
+def _check(data: bytes, pick: int = 0) -> dict[str, bool]:
+    """Every edit's local re-parse equals the whole parse; which ones were local."""
+    local = {}
+    for name, text in _revisions(data, pick):
+        assert isinstance(text, ed.Revision)
+        whole = parse_text(text, text.base.bom)
+        a, b, k = text.span
+        assert text.lines[:a] == whole.lines[:a]
+        got = incremental.reparse(text.base, text.lines, a, b, k)
+        local[name] = got is not None
+        if got is not None:   # (the base book is consumed either way)
+            assert describe(got) == describe(whole), name
+    return local
+
+
+@pytest.mark.parametrize("src", book_params())
+def test_every_edit_of_every_book_reparses_exactly(src):
+    data = src.read_bytes()
+    for pick in (0, 3, 11):
+        _check(data, pick)
+
+
+def test_the_everyday_edits_of_seed_000_are_local():
+    data = seed_path("000").read_bytes()
+    for pick in range(0, 40, 7):
+        local = _check(data, pick)
+        assert all(local.values()), (pick, local)
+
+
+@pytest.mark.parametrize("style", ["review", "checklist"])
+def test_the_everyday_edits_of_a_large_generated_book_are_local(style):
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from gen_book import generate
+    data = generate(300, style).encode("utf-8")
+    for pick in (0, 50, 299):
+        local = _check(data, pick)
+        assert all(local.values()), (pick, local)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(book_bytes(), st.integers(0, 1000))
+def test_generated_books_and_edits_reparse_exactly(data, pick):
+    _check(data, pick)
+
+
+def test_a_book_read_from_the_cache_reparses_exactly(tmp_path, monkeypatch):
+    monkeypatch.setenv("TASKBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "MIN_SIZE", 0)
+    data = seed_path("000").read_bytes()
+    path = tmp_path / "b.md"
+    cache.save(path, data, parse(data))
+    for pick in (0, 5, 17):
+        book = cache.load(path, data)
+        t = list(book.all_tasks())[pick]
+        text = ed.add_log(book, t, "from the cache", style=Style(book))
+        got = incremental.reparse(book, text.lines, *text.span)
+        assert got is not None
+        assert describe(got) == describe(parse_text(text, False))
+
+
+@pytest.mark.parametrize("book, why", [
+    ("# T\n\n- [ ] a ✅\n- [ ] b\n", "status emoji anywhere: the book could turn marked"),
+    ("- [ ] a\n- [ ] b\n<!-- - [ ] c -->\n", "an HTML block right after the item"),
+    ("- [ ] a\n- [ ] b\n---\n", "a line that could underline a setext heading"),
+    ("### a ✅\n\n- [ ] b\n", "heading tasks"),
+])
+def test_unsafe_changes_fall_back_to_a_whole_parse(book, why):
+    base = parse(book.encode())
+    t = [t for t in base.all_tasks() if t.title.startswith("b")][0]
+    text = ed.add_log(base, t, "x", style=Style(base))
+    assert incremental.reparse(base, text.lines, *text.span) is None, why
+    # the caller then parses the whole text
+    assert describe(ed.parsed(text, False)) == describe(parse_text(text, False))
+
+
+def test_a_failed_attempt_leaves_the_book_untouched():
+    data = b"- [ ] a\n- [ ] b\n<!-- - [ ] c -->\n"
+    base = parse(data)
+    before = describe(base)
+    t = base.tasks[1]
+    text = ed.add_log(base, t, "x", style=Style(base))
+    assert incremental.reparse(base, text.lines, *text.span) is None
+    assert describe(base) == before
