@@ -72,10 +72,12 @@ def run_edit(target: Target, op: Callable[[Book, Outcome], tuple[str, Check]], *
 
     def fn(loaded: Loaded) -> bytes | None:
         book = loaded.book
+        bom = book.bom
         text, check = op(book, out)
         new = ed.apply(book, text, check)
         out.book = new
-        return new.render()
+        data = text.encode("utf-8")   # the text the new book was parsed from
+        return b"\xef\xbb\xbf" + data if bom else data
 
     _, written = transact(target.path, fn, create=b"" if create else None, order=target.order)
     if written is not None and out.book is not None:

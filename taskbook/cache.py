@@ -29,7 +29,6 @@ import gc
 import hashlib
 import marshal
 import os
-import tempfile
 import zlib
 from pathlib import Path
 
@@ -193,6 +192,7 @@ def save(book_path: Path, data: bytes, book: Book) -> None:
                          zlib.crc32(payload).to_bytes(4, "big"), payload))
         target = entry_path(book_path)
         target.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # paid only by a command that writes
         fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as f:

@@ -408,7 +408,7 @@ def _add(book: Book, d: Draft, title: str, under: Task | None, group,
     if under is not None:
         return _add_sub(book, d, title, under, style)
     kind = dialect or (book.dialect if book.dialect is not Dialect.PLAIN else Dialect.REVIEW)
-    top = [t for t in book.tasks if t.item is not None or kind is Dialect.MARKED]
+    top = [t for t in book.tasks if t.is_item or kind is Dialect.MARKED]
     if group is not None:
         inside = [t for t in top if g_contains(group, t)]
         if inside:

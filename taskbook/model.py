@@ -254,6 +254,11 @@ class Task:
             it = self._item = it.item_at(self.line, self.form.prefix_end)
         return it
 
+    @property
+    def is_item(self) -> bool:
+        """A list item task (not a heading), known without scanning."""
+        return self._item is not None
+
     def root_span(self) -> tuple[int, int] | None:
         """Lines [start, end) of the top-level list item holding this task
         (None for a heading task), without scanning anything."""

@@ -21,7 +21,6 @@ from __future__ import annotations
 import errno
 import os
 import stat as stat_mod
-import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -107,6 +106,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     # always lets write (and the rename below would bypass the mode)
     if mode is not None and (not mode & 0o222 or not os.access(path, os.W_OK)):
         raise UsageError(f"cannot write {path}: the file is read-only")
+    import tempfile  # ~3 ms of imports, paid only by a command that writes
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tbtmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:

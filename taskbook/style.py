@@ -14,10 +14,16 @@ from functools import cached_property
 from .model import Book, Dialect, Status, Task
 
 
+RECENT = 200   # top-level tasks whose habits are counted
+
+
 class Style:
-    """The book's habits, each learned the first time an edit asks for it:
-    a log entry needs the section labels and indentation, not the bracket
-    style of every status mark in a 10,000-task book."""
+    """The book's habits, each learned the first time an edit asks for it
+    (a log entry needs the section labels and indentation, not the bracket
+    style of every status mark).  Habits are counted over the RECENT newest
+    top-level tasks and what they hold: authors change habits, the newest
+    tasks show the current ones, and a 10,000-task book costs no more than
+    a 200-task one."""
 
     def __init__(self, book: Book, language: str | None = None) -> None:
         self.book = book
@@ -28,13 +34,22 @@ class Style:
         return list(self.book.all_tasks())
 
     @cached_property
+    def _recent_top(self) -> list[Task]:
+        top = self.book.tasks
+        return top[:RECENT] if self.book.newest_first else top[-RECENT:]
+
+    @cached_property
+    def _recent(self) -> list[Task]:
+        return [t for top in self._recent_top for t in top.walk()]
+
+    @cached_property
     def _review(self) -> list[Task]:
-        return [t for t in self.tasks if t.form.dialect is Dialect.REVIEW]
+        return [t for t in self._recent if t.form.dialect is Dialect.REVIEW]
 
     @cached_property
     def label(self) -> str:
         """The label as written by the top-level review tasks: "任务：", "Task: "."""
-        labels = Counter(_norm_label(t.form.label) for t in self.book.tasks
+        labels = Counter(_norm_label(t.form.label) for t in self._recent_top
                          if t.form.dialect is Dialect.REVIEW and t.form.label)
         if labels:
             return labels.most_common(1)[0][0]
@@ -71,7 +86,7 @@ class Style:
         return " " if (gaps.most_common(1)[0][0] if gaps else not self.fullwidth) else ""
 
     def _box_char(self, status: Status, default: str) -> str:
-        chars = Counter(t.marker[1] for t in self.tasks
+        chars = Counter(t.marker[1] for t in self._recent
                         if t.status is status and t.marker and len(t.marker) == 3
                         and t.form.dialect is Dialect.CHECKLIST)
         return chars.most_common(1)[0][0] if chars else default
@@ -87,7 +102,7 @@ class Style:
 
     @cached_property
     def _top_items(self) -> list[Task]:
-        return [t for t in self.book.tasks if t.form.bullet is not None]
+        return [t for t in self._recent_top if t.form.bullet is not None]
 
     @cached_property
     def bullet(self) -> str:

@@ -9,7 +9,8 @@ import sys
 import typer
 from typer.main import get_command
 
-from taskbook.cli.app import MODULES, command_name, make_app
+from taskbook.cli.app import make_app
+from taskbook.cli.commands import MODULES, command_name
 
 from cli_helpers import REPO_ROOT, base_env
 

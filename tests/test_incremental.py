@@ -143,3 +143,23 @@ def test_a_failed_attempt_leaves_the_book_untouched():
     text = ed.add_log(base, t, "x", style=Style(base))
     assert incremental.reparse(base, text.lines, *text.span) is None
     assert describe(base) == before
+
+
+def test_items_already_scanned_from_the_cache_move_with_their_tasks(tmp_path, monkeypatch):
+    """A cached book scans a top-level item when an edit first needs one of
+    its Items; tasks that share that item must still find theirs after an
+    edit above them moved it down."""
+    monkeypatch.setenv("TASKBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "MIN_SIZE", 0)
+    data = ("# Plan\n\n- [ ] first\n\n- Phase 2\n  - [ ] a\n    - Log:\n      - x\n"
+            "  - [ ] b\n    - Log:\n      - y\n\n- [ ] last\n").encode()
+    path = tmp_path / "b.md"
+    cache.save(path, data, parse(data))
+    book = cache.load(path, data)
+    by_title = {t.title: t for t in book.all_tasks()}
+    assert by_title["a"].item.start == 5            # scans the Phase 2 item
+    assert by_title["a"].sections[0].item is not None
+    text = ed.add_plan(book, by_title["first"], ["one", "two"], style=Style(book))
+    got = incremental.reparse(book, text.lines, *text.span)
+    assert got is not None
+    assert describe(got) == describe(parse_text(text, False))

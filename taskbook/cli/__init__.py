@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -10,6 +11,22 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; every failure becomes a one-line message and an exit code."""
     args = sys.argv[1:] if argv is None else argv
     want_json = "--json" in args
+    from .commands import one_shot
+    gc_off = one_shot(args) and gc.isenabled()
+    if gc_off:
+        # A read or edit command runs once and exits: everything it builds
+        # lives to the end, so the cyclic GC would only walk the book's tens
+        # of thousands of objects again and again (~15% of an edit of a
+        # 10,000-task book).  Long-running commands keep it.
+        gc.disable()
+    try:
+        return _main(args, want_json)
+    finally:
+        if gc_off:
+            gc.enable()
+
+
+def _main(args: list[str], want_json: bool) -> int:
     from ..errors import TaskbookError
     from .output import ExitCode, report_error
     try:

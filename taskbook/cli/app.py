@@ -11,12 +11,12 @@ completion see every command.
 from __future__ import annotations
 
 import importlib
-import os
 from typing import Optional
 
 import typer
 
 from .. import __version__
+from .commands import MODULE_OF, MODULES, command_name
 from .common import State
 
 HELP = """Keep your work as a task tree in one hand-written markdown book.
@@ -28,25 +28,6 @@ trees (`- 任务：…`, `（done）`), checklists (`- [ ] …`) and marked head
 Which book: --book PATH, else $TASKBOOK_BOOK, else the `book:` setting of
 .taskbook/config.yaml found from here upwards, else TASKBOOK.md there.
 """
-
-# The command modules in the order their commands appear in `--help`, and the
-# commands each registers (tests/test_cli_app.py checks this table against
-# what the modules really register).
-MODULES: dict[str, tuple[str, ...]] = {
-    "setup": ("init", "config"),
-    "read": ("list", "show", "stats", "next"),
-    "edit": ("add", "plan", "log", "start", "done", "block", "drop", "reopen",
-             "submit", "approve", "reject"),
-    "board": ("board",),
-    "git": ("diff", "history", "merge-driver"),
-    "check": ("check",),
-    "mcp_cmd": ("mcp",),
-    "build": ("build", "scan"),
-}
-MODULE_OF = {cmd: mod for mod, cmds in MODULES.items() for cmd in cmds}
-# global options that take a value (the command name comes after it)
-_VALUED = ("--book", "-b")
-
 
 def _version(value: bool) -> None:
     if value:
@@ -63,25 +44,6 @@ def _root(
                                  help="Show the version and exit."),
 ) -> None:
     ctx.obj = State(book)
-
-
-def command_name(argv: list[str]) -> str | None:
-    """The command `argv` runs, or None when it is help, completion or unknown."""
-    if os.environ.get("_TASKBOOK_COMPLETE"):
-        return None
-    i = 0
-    while i < len(argv):
-        a = argv[i]
-        if a in _VALUED:
-            i += 2
-            continue
-        if a.startswith("-"):
-            if a.startswith("--book=") or (a.startswith("-b") and len(a) > 2):
-                i += 1
-                continue
-            return None  # --help, --version, completion options, or a mistake
-        return a if a in MODULE_OF else None
-    return None
 
 
 def make_app(argv: list[str] | None = None) -> typer.Typer:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 
 from ..config import Config, resolve_book
@@ -34,12 +33,7 @@ class State:
         return str(self.config.get("order")) if self.config.root else None
 
     def load(self) -> Loaded:
-        loaded = load(self.path, self.order)
-        # A command runs once and exits: the book's objects live to the end,
-        # so the cyclic GC need not walk them again and again (on a 10,000-
-        # task book those walks cost more than the command's own work).
-        gc.freeze()
-        return loaded
+        return load(self.path, self.order)
 
 
 def complete_address(ctx, incomplete: str):

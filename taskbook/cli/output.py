@@ -10,7 +10,6 @@ a title stays literally `[red]`.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from enum import IntEnum
@@ -43,6 +42,7 @@ def safe(text: str) -> str:
 def emit_json(obj: object) -> None:
     """JSON on stdout: indented for a person at a terminal, compact otherwise
     (the compact form uses the C encoder, ~10x faster on a large book)."""
+    import json
     indent = 2 if sys.stdout.isatty() else None
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=indent))
     sys.stdout.write("\n")
@@ -57,6 +57,7 @@ def report_error(message: str, *, code: str = "error", as_json: bool = False,
                  hint: str | None = None, candidates: list | None = None) -> None:
     if as_json:
         from ..export import error_json
+        import json
         print(json.dumps(error_json(message, code, hint, candidates), ensure_ascii=False),
               file=sys.stderr)
         return

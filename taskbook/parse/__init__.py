@@ -1,4 +1,9 @@
-"""parse(bytes) -> Book: decode, split into lines, locate blocks, find tasks."""
+"""parse(bytes) -> Book: decode, split into lines, locate blocks, find tasks.
+
+The scanner and the task rules (and their ~20 regular expressions) are
+imported on the first parse, not with the package: a command that finds its
+book in the parse cache never needs them.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,6 @@ import gc
 
 from ..errors import BookFormatError
 from ..model import Book
-from ..markers import EMOJI
-from .address import assign_addresses
-from .blocks import scan
-from .tasks import build
 
 __all__ = ["parse", "parse_text", "decode"]
 
@@ -45,6 +46,10 @@ def parse(data: bytes) -> Book:
 
 
 def parse_text(text: str, bom: bool = False) -> Book:
+    from ..markers import EMOJI
+    from .address import assign_addresses
+    from .blocks import scan
+    from .tasks import build
     lines = text.split("\n")
     bare = [s[:-1] if s.endswith("\r") else s for s in lines] if "\r" in text else lines
     # The parser allocates ~10 objects per line and frees none of them, which

@@ -36,7 +36,7 @@ from bisect import bisect_left, bisect_right
 
 from ..markers import EMOJI
 from ..model import Book, Pending, Task
-from .address import assign_addresses
+from .address import assign_addresses, reassign
 from .blocks import scan
 from .tasks import (build, decide_dialect, dialect_counts, first_block_line, is_newest_first,
                     label_language, sample_language)
@@ -117,6 +117,7 @@ def reparse(book: Book, lines: list[str], a: int, b: int, k: int) -> Book | None
 
     book._lines = lines
     book._source = None
+    was_newest_first = book.newest_first
     old_counts = dialect_counts(gone)
     counts = tuple(c - o + n for c, o, n in zip(book.counts, old_counts, found["counts"]))
     book.counts = counts
@@ -132,7 +133,10 @@ def reparse(book: Book, lines: list[str], a: int, b: int, k: int) -> Book | None
     elif book.labelled == -1:
         book.language = sample_language([s[:-1] if s.endswith("\r") else s
                                          for s in lines[:300]])
-    book.by_id = assign_addresses(list(book.all_tasks()), book.newest_first)
+    if book.newest_first == was_newest_first:
+        reassign(book.by_id, gone, new_all, book.newest_first)
+    else:  # the order of age flipped: every duplicate is numbered again
+        book.by_id = assign_addresses(list(book.all_tasks()), book.newest_first)
     if os.environ.get("TASKBOOK_VERIFY_REPARSE"):
         _verify(book)
     return book
@@ -228,25 +232,36 @@ def _move(book: Book, t: Task, d: int, moved: dict) -> None:
 
 
 def _moved_item(book: Book, it, d: int, moved: dict):
-    """The same Item (or Pending region), d lines further down."""
+    """The same Item (or Pending region), d lines further down.  Every Item
+    tree moves once, however many tasks and sections point into it."""
     if it.__class__ is Pending:
         if id(it) not in moved:
             moved[id(it)] = it
             it.start += d
             it.end += d
+            index = it._index
+            if index:   # already scanned: its Items move, and are found anew
+                for x in index.values():
+                    _move_tree(x, d, moved)
+                it._index = {(x.start, x.text_pos): x for x in index.values()}
         return it
+    _move_tree(it, d, moved)
+    return it
+
+
+def _move_tree(it, d: int, moved: dict) -> None:
     root = it
     while root.parent is not None:
         root = root.parent
-    if id(root) not in moved:
-        moved[id(root)] = root
-        stack = [root]
-        while stack:
-            x = stack.pop()
-            x.start += d
-            x.end += d
-            stack.extend(x.children)
-    return it
+    if id(root) in moved:
+        return
+    moved[id(root)] = root
+    stack = [root]
+    while stack:
+        x = stack.pop()
+        x.start += d
+        x.end += d
+        stack.extend(x.children)
 
 
 def _group_at(book: Book, r0: int):
