@@ -29,6 +29,7 @@ import gc
 import hashlib
 import marshal
 import os
+import time
 import zlib
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from .model import Book, Dialect, Form, Group, Note, Pending, Section, Status, T
 
 MIN_SIZE = 64 * 1024        # bytes; smaller books parse in a few milliseconds
 MAX_FILES = 64
+STALE = 600                 # seconds after which a leftover temporary file is garbage
 FORMAT = 1                  # bump when the payload's layout changes
 MAGIC = b"TBCACHE\x00"
 _HEAD = len(MAGIC) + 20 + 20 + 4   # magic, book digest, parser signature, crc32
@@ -253,11 +255,21 @@ def _rows(book: Book) -> tuple:
 
 
 def _prune(folder: Path) -> None:
-    """Keep the MAX_FILES most recently written entries."""
+    """Keep the MAX_FILES most recently written entries, and drop temporary
+    files a killed taskbook left behind (older than STALE seconds)."""
     try:
-        entries = [e for e in os.scandir(folder) if e.name.endswith(".tbc")]
+        found = list(os.scandir(folder))
     except OSError:
         return
+    now = time.time()
+    for e in found:
+        if e.name.endswith(".tmp"):
+            try:
+                if now - e.stat().st_mtime > STALE:
+                    os.unlink(e.path)
+            except OSError:
+                pass
+    entries = [e for e in found if e.name.endswith(".tbc")]
     if len(entries) <= MAX_FILES:
         return
     entries.sort(key=lambda e: e.stat().st_mtime_ns, reverse=True)
@@ -266,4 +278,3 @@ def _prune(folder: Path) -> None:
             os.unlink(e.path)
         except OSError:
             pass
-

@@ -234,3 +234,17 @@ def test_an_unwritable_cache_directory_changes_nothing(tmp_path):
     assert r.returncode == 0 and r.stderr == ""
     assert json.loads(r.stdout)["tasks"]
 
+
+
+def test_temporary_files_of_a_killed_writer_are_removed(cache_dir, tmp_path):
+    data = b"- [ ] x\n"
+    cache.save(tmp_path / "a.md", data, parse(data))
+    old = cache_dir / ".left-by-a-killed-writer.tmp"
+    old.write_bytes(b"half")
+    fresh = cache_dir / ".being-written-now.tmp"
+    fresh.write_bytes(b"half")
+    past = old.stat().st_mtime - cache.STALE - 60
+    os.utime(old, (past, past))
+    cache.save(tmp_path / "b.md", data, parse(data))
+    assert not old.exists()
+    assert fresh.exists()     # another taskbook may be writing it right now
