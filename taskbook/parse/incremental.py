@@ -130,7 +130,7 @@ def reparse(book: Book, lines: list[str], a: int, b: int, k: int) -> Book | None
     book.newest_first = is_newest_first(book.dialect, head, first)
     if label is not None:
         book.language = label_language(label)
-    elif book.labelled == -1:
+    elif book.labelled == -1 and r0 < 300:   # the sample (first 300 lines) changed
         book.language = sample_language([s[:-1] if s.endswith("\r") else s
                                          for s in lines[:300]])
     if book.newest_first == was_newest_first:
