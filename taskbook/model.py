@@ -128,9 +128,8 @@ class Pending:
         if self._index is None:
             from .parse.blocks import scan
             start = self.start
-            lines = self.book.lines[start:self.end]
-            if lines and lines[0].endswith("\r"):
-                lines = [s[:-1] if s.endswith("\r") else s for s in lines]
+            # without line endings, as the parser scans them (a book may mix them)
+            lines = [s[:-1] if s.endswith("\r") else s for s in self.book.lines[start:self.end]]
             index = {}
             for it in scan(lines).items:
                 it.start += start

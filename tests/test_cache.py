@@ -16,9 +16,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 
-from conftest import book_bytes, book_params
+from conftest import FUZZ, book_bytes, book_params
 from cli_helpers import TASKBOOK, base_env
 from model_helpers import describe
 
@@ -63,7 +63,10 @@ def test_a_cached_book_is_the_parsed_book(src, cache_dir, tmp_path):
 _GEN_DIR = Path(tempfile.mkdtemp(prefix="taskbook-cache-gen-"))
 
 
+@FUZZ
 @given(book_bytes())
+# mixed line endings: the item scanned on demand must lose its "\r" too
+@example(b"\n" * 30 + b"- - ```\n\r\n  - **0**\xef\xbc\x9a\xe2\x9c\x85")
 def test_generated_books_survive_the_cache(data):
     old_min, old_dir = cache.MIN_SIZE, os.environ.get("TASKBOOK_CACHE_DIR")
     cache.MIN_SIZE = 0

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import book_bytes, book_params, seed_path
+from conftest import FUZZ_EXAMPLES, book_bytes, book_params, seed_path
 from model_helpers import describe
 
 from taskbook import cache
@@ -99,7 +99,7 @@ def test_the_everyday_edits_of_a_large_generated_book_are_local(style):
         assert all(local.values()), (pick, local)
 
 
-@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=FUZZ_EXAMPLES, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(book_bytes(), st.integers(0, 1000))
 def test_generated_books_and_edits_reparse_exactly(data, pick):
     _check(data, pick)
