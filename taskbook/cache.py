@@ -74,7 +74,8 @@ def parser_signature() -> bytes:
         here = Path(__file__).resolve().parent
         h = hashlib.sha1(f"{__version__}/{FORMAT}".encode())
         for name in ("model.py", "markers.py", "cache.py", "parse/__init__.py",
-                     "parse/blocks.py", "parse/tasks.py", "parse/address.py"):
+                     "parse/blocks.py", "parse/tasks.py", "parse/address.py",
+                     "parse/incremental.py"):
             try:
                 st = os.stat(here / name)
                 h.update(f"{name}:{st.st_size}:{st.st_mtime_ns};".encode())
