@@ -1,6 +1,9 @@
 """taskbook side by side with Taskwarrior and todo.txt, cold start, same run.
 
-    python benchmarks/bench_peers.py [--sizes 100 1000 10000] [--runs 7]
+    python benchmarks/bench_peers.py [--sizes 100 1000 10000] [--runs 7] [--build-mb 50]
+
+The one command for issue 8: the table of operations, then parse throughput
+(bench_parse.py) and `taskbook build` against `tee` (bench_build.py).
 
 Each tool gets a private data directory holding the same number of tasks;
 every command is a fresh process (as an agent or a shell runs it), timed
@@ -155,6 +158,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--build-mb", type=int, default=50,
+                    help="output size for the build wrapper against tee (0 skips it)")
     args = ap.parse_args()
     if shutil.which("taskbook") is None:
         sys.exit("taskbook is not installed (pip install .)")
@@ -203,6 +208,14 @@ def main() -> None:
                   f"taskbook = {ratios}")
             for m in missing:
                 print(f"       missing: {m}")
+    import bench_parse
+    p = bench_parse.measure(10000, "review", 3)
+    print(f"parse + render of a 10,000-task book ({p['mb']:.2f} MB): median "
+          f"{p['median'] * 1000:.0f} ms = {p['mb'] / p['median']:.1f} MB/s (target >= 10 MB/s)")
+    if args.build_mb:
+        import bench_build
+        with tempfile.TemporaryDirectory(prefix="bench-build-") as d:
+            bench_build.throughput(Path(d), args.build_mb, 3)
 
 
 if __name__ == "__main__":

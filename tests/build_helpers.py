@@ -35,6 +35,11 @@ def need(tool: str) -> str:
     return path
 
 
+def text_of(pieces) -> str:
+    """The text of what a `Cleaner` returned: (buf, start, end) pieces of the log."""
+    return "".join(buf[start:end].decode("utf-8") for buf, start, end in pieces)
+
+
 def fixture_text(name: str) -> str:
     """A captured output, cleaned the way the runner cleans a live stream."""
     from taskbook.build.runner import clean

@@ -6,15 +6,17 @@ nothing about the terminal or the subprocess is simulated.
 
 from __future__ import annotations
 
+import json
 import os
 import pty
+import random
 import select
 import signal
 import subprocess
 import time
 from pathlib import Path
 
-from build_helpers import TASKBOOK, base_env, tb
+from build_helpers import FIXTURES, TASKBOOK, base_env, tb, text_of
 from taskbook.build.runner import MAX_PENDING, META, Cleaner, clean
 
 
@@ -206,9 +208,9 @@ def test_cleaner_keeps_memory_bounded_on_an_endless_progress_line():
     for i in range(0, len(bar), 65536):
         r = c.feed(bar[i:i + 65536])
         assert len(c.pending) <= MAX_PENDING + 65536
-        if r is not None:
-            got.append(r[1])
-    got.append(c.flush()[1])
+        if r:
+            got.append(text_of(r))
+    got.append(text_of(c.flush()))
     assert got[-1] == "  Building [199999]\n"
 
 
@@ -217,8 +219,42 @@ def test_cleaner_handles_escapes_and_utf8_split_across_reads():
     c = Cleaner()
     out = []
     for i in range(len(raw)):  # one byte at a time: every split point
-        r = c.feed(raw[i:i + 1])
-        if r is not None:
-            out.append(r[1])
+        out.append(text_of(c.feed(raw[i:i + 1])))
     assert "".join(out) == "error: naïve ‘x’\n" * 50
     assert clean(b"a\rb\rc\n") == (b"c\n", "c\n")
+
+
+def test_cleaner_pieces_equal_cleaning_the_whole_stream_at_once():
+    """Whatever the reads: the log gets what cleaning all the output in one go gives."""
+    rng = random.Random(7)
+    atoms = [b"plain text ", b"\x1b[1;31m", b"\x1b[0m", b"\x1b]9;4;1;50\x1b\\", b"\r", b"\r\n",
+             b"\n", b"\n", b"\n", "naïve ‘x’ ".encode(), b"\xff\xfe", b"\xe2\x80", b"\x1b",
+             b"  Building [==>  ] 1/3\r", b"error: x\n", b"\t", b"\x1b]8;;http://x\x07"]
+    clean_atoms = [a for a in atoms if b"\x1b" not in a and b"\r" not in a and b"\xff" not in a]
+    for _ in range(200):
+        raw = b"".join(rng.choice(atoms if rng.random() < 0.2 else clean_atoms)   # long clean runs too
+                       for _ in range(rng.randint(1, 300)))
+        c, pieces, i = Cleaner(), [], 0
+        while i < len(raw):
+            n = rng.randint(1, 64)
+            pieces += c.feed(raw[i:i + n])
+            i += n
+        pieces += c.flush()
+        whole = clean(raw if raw.endswith(b"\n") else raw + b"\n")[0]
+        assert b"".join(buf[start:end] for buf, start, end in pieces) == whole
+
+
+def test_a_build_with_megabytes_of_output_finds_what_a_scan_of_its_log_finds(tmp_path):
+    """Past a few MiB the parser moves to a process of its own: same diagnostics as `scan`."""
+    names = sorted(p.name for p in FIXTURES.iterdir() if p.suffix in (".txt", ".raw"))
+    noise = b"".join(b"   Compiling crate_%d v0.1.0\ngcc -c src/m%d.c -o m%d.o\n" % (i, i, i)
+                     for i in range(400))
+    with open(tmp_path / "out.txt", "wb") as f:
+        for i in range(300):   # ~7 MiB
+            f.write(noise + (FIXTURES / names[i % len(names)]).read_bytes())
+    r = tb("build", "--no-sync", "--json", "--", "cat", "out.txt", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    built = json.loads(r.stdout)["diagnostics"]
+    s = tb("scan", "compilelog", "--json", cwd=tmp_path)
+    assert s.returncode == 0, s.stderr
+    assert built == json.loads(s.stdout)["diagnostics"] and len(built) > 40

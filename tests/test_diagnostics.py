@@ -7,12 +7,15 @@ captures as .txt and pseudo-terminal captures (colour, `\\r`, OSC) as .raw.
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import subprocess
+import sys
 
 import pytest
 
-from build_helpers import FIXTURES, fixture_text
+from build_helpers import FIXTURES, fixture_text, text_of
 from taskbook.build.diagnostics import Pattern, Scan, normalise, parse_text, scan_file
 from taskbook.build.runner import Cleaner
 
@@ -160,20 +163,18 @@ def test_streaming_in_random_pieces_gives_the_same_result():
         scan, cleaner, i = Scan(), Cleaner(), 0
         while i < len(raw):
             n = rnd.randint(1, 300)
-            got = cleaner.feed(raw[i:i + n])
-            if got:
-                scan.feed(0, got[1])
+            for buf, start, end in cleaner.feed(raw[i:i + n]):
+                scan.feed_bytes(0, buf, start, end)
             i += n
-        tail = cleaner.flush()
-        if tail:
-            scan.feed(0, tail[1])
+        for buf, start, end in cleaner.flush():
+            scan.feed_bytes(0, buf, start, end)
         assert [d.to_json() for d in scan.close().diagnostics] == whole
     assert len(whole) == 13
 
 
 def cleaned_whole(raw: bytes) -> str:
     c = Cleaner()
-    return (c.feed(raw) or (b"", ""))[1] + ((c.flush() or (b"", ""))[1])
+    return text_of(c.feed(raw) + c.flush())
 
 
 def test_a_moved_diagnostic_keeps_its_fingerprint():
@@ -300,3 +301,155 @@ def test_skipping_irrelevant_lines_gives_the_same_diagnostics(name):
             fast = _fed(text, chunks)
             assert [d.to_json() for d in fast.diagnostics] == [d.to_json() for d in slow.diagnostics]
             assert (fast.stopped_early, fast.whole_run) == (slow.stopped_early, slow.whole_run)
+
+
+# Lines that sit on the edges of what `Parser.line` acts on: summaries without
+# a colon, pytest bars and sections, ruff's header and its ` --> `, notes after
+# a diagnostic, blank lines of Unicode spaces, non-ASCII digits.
+EDGES = [
+    "2 errors", "1 warning generated.", "3 passed in 0.12s", "2 failed, 5 passed in 0.31s",
+    "==== 1 failed, 2 passed in 0.20s ====", "=", "!!!!! stopping after 1 failures !!!!!",
+    "!!! Interrupted: 1 error during collection !!!", "compilation terminated.",
+    "Found 3 errors in 1 file (checked 2 source files)", "Found 2 errors.", "All checks passed!",
+    "Success: no issues found in 1 source file", "No fixes available (1 hidden fix).",
+    "[*] 1 fixable with the `--fix` option.", "Finished dev [unoptimized] target(s) in 0.5s",
+    "For more information about this error, try `rustc --explain E0382`.",
+    "Note: Some input files use unchecked or unsafe operations.", "Note: x.java: too many errors",
+    "make: *** [Makefile:3: all] Error 1", "make[1]: Entering directory '/x'",
+    "ninja: build stopped: subcommand failed.", "gmake: *** [all] Error 2",
+    "cc1: all warnings being treated as errors", "collect2: error: ld returned 1 exit status",
+    "_________________ test_fail _________________", "____ ERROR at setup of test_fixture ____",
+    "test_x.py:18: AssertionError", "test_x.py:18:", "test_x.py:10: in test_err",
+    "FAILED test_x.py::test_fail - assert 1 == 2", "ERROR test_x.py::test_fixture - RuntimeError: boom",
+    "FAILED test_x.py", "F401 [*] `os` imported but unused", " --> pkg/app.py:1:8", "  --> src/a.rs:3:4",
+    "E501 Line too long (89 > 79)", "invalid-syntax Expected an expression", "  ╭▸ src/a.rs:1:2",
+    "  --> pyproject.toml:1:1", "src/a.c:3:5: note: declared here", "src/a.c:3:5: warning: unused [-Wunused]",
+    "a.c: In function ‘main’:", "In file included from a.c:2:", "x.h:1:1: note: in expansion of macro",
+    "pkg/app.py:13: note: Revealed type", "pkg/app.py:13: error: bad  [misc]", "", "   ", "\t",
+    "\u00a0", "\u3000 ", "\x0c", "\x1c", "error: could not compile `x` (bin \"x\") due to 1 previous error",
+    "warning: unused variable: `x`", "error[E0382]: borrow of moved value: `a`", "note: required by a bound",
+    "help: consider", "note[E0001]: x", "  = note: `#[warn(x)]` on by default", "  = help: remove", "   |",
+    "1 | use std::fmt::Write;", '12 |     println!("{}", a);', 'warning: `x` (bin "x") generated 6 warnings',
+    "warning: build failed, waiting for other jobs to finish...", "error: aborting due to 2 previous errors",
+    "a.ts(1,5): error TS2322: Type", "a.ts:1:5 - error TS2322: Type", "a.ts(2,1): message TS6133: x",
+    "main.go:5:2: imported and not used", "vet: main.go:7:2: fmt.Printf", "# example.com/m",
+    "ld.c:(.text+0x9): undefined reference to `bar'", "/usr/bin/ld: x.o: in function `main':",
+    "a.o: multiple definition of `x'; b.o: first defined here",
+    "j/Foo.java:6: warning: [rawtypes] found raw type: List", "        ^", "  symbol:   method f()",
+    "  location: class Foo", "٣ errors", "F٤٠١ msg", "\u00a0--> a.rs:1:2", " \x0b--> pkg/a.py:1:2",
+    "x.py:١:٢: F401 msg", "main.go:٥: msg", "12:34:56 timestamp: info: x", "some: note: odd",
+    "error:no space", "Error: capital", "gcc: fatal error: no input files", "clang: error: linker failed",
+]
+
+
+def _through_cleaner(text: str, rng: random.Random):
+    """`text` as the runner feeds it: reads of random sizes, cut into pieces by the Cleaner."""
+    raw, scan, cleaner, i = text.encode("utf-8"), Scan(), Cleaner(), 0
+    while i < len(raw):
+        n = rng.randint(1, 400)
+        for buf, start, end in cleaner.feed(raw[i:i + n]):
+            scan.feed_bytes(0, buf, start, end)
+        i += n
+    for buf, start, end in cleaner.flush():
+        scan.feed_bytes(0, buf, start, end)
+    return scan.close()
+
+
+def test_random_streams_of_edge_lines_give_the_same_result_fast_and_slow():
+    pool = EDGES + NOISE + [ln for p in sorted(FIXTURES.iterdir()) if p.suffix in (".txt", ".raw")
+                            for ln in fixture_text(p.name).split("\n")]
+    rng = random.Random(404)
+    for _ in range(1500):
+        text = "\n".join(rng.choice(EDGES if rng.random() < 0.5 else pool)
+                         for _ in range(rng.randint(1, 80)))
+        slow = _line_by_line(text)
+        want = [d.to_json() for d in slow.diagnostics], slow.stopped_early, slow.whole_run
+        for fast in (_fed(text, [rng.randint(1, 40) for _ in range(200)]),
+                     _through_cleaner(text + "\n", rng)):
+            assert ([d.to_json() for d in fast.diagnostics], fast.stopped_early, fast.whole_run) == want, text
+
+
+def test_a_pytest_location_just_after_a_section_starts_is_seen():
+    # the search for lines with a colon changes when a pytest section starts
+    text = ("# noise: before\n_____ test_fail _____\ntest_x.py:18:\n"
+            "FAILED test_x.py::test_fail - assert 1 == 2\n")
+    assert [(d.file, d.line) for d in parse_text(text).diagnostics] == [("test_x.py", 18)]
+
+
+def test_the_byte_pattern_for_blank_lines_is_what_str_isspace_accepts():
+    from taskbook.build.diagnostics import _SPACE
+    spaces = re.compile(_SPACE)
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF or cp == 10:
+            continue
+        c = chr(cp)
+        assert bool(spaces.fullmatch(c.encode())) == c.isspace(), hex(cp)
+
+
+def test_the_tool_of_a_located_diagnostic_follows_splitext():
+    from taskbook.build.diagnostics import _EXT_TOOL, _tool_for
+    for f in ["a.py", "A.PY", "x/.py", "..py", "a..py", "a.b/c", "noext", ".bashrc", "a.java",
+              "dir.go/x", "x.go", "x.pyi", "y.c", "/.go", ".", "src/m.Go", "a.py/b.c"]:
+        assert _tool_for(f) == _EXT_TOOL.get(os.path.splitext(f)[1].lower(), "gcc"), f
+
+
+# --- the parser in a process of its own (offload.py) ------------------------
+
+def _offloaded_and_not(raw: bytes, reads: list[int]):
+    """The same reads through the Cleaner into a Scan that forks at once and one that does not:
+    (results of each, the largest piece sent)."""
+    from taskbook.build.diagnostics import _cores
+    if _cores() < 2:
+        pytest.skip("offloading the parser needs a second core")
+    results, largest = [], 0
+    for after in (0, None):
+        scan, cleaner, i, k = Scan(offload_after=after), Cleaner(), 0, 0
+        while i < len(raw):
+            n = reads[k % len(reads)]
+            pieces = cleaner.feed(raw[i:i + n]) + (cleaner.flush() if i + n >= len(raw) else [])
+            if pieces:
+                scan.feed_pieces(0, pieces)
+                largest = max(largest, sum(end - start for _, start, end in pieces))
+            i, k = i + n, k + 1
+        assert (scan.child is not None) == (after == 0)
+        c = scan.close()
+        results.append(([d.to_json() for d in c.diagnostics], c.stopped_early, c.whole_run))
+    return results, largest
+
+
+def test_an_offloaded_parser_finds_what_the_in_process_one_finds():
+    from taskbook.build.offload import DRAIN_EVERY, RING
+    rng = random.Random(5)
+    names = sorted(p.name for p in FIXTURES.iterdir() if p.suffix in (".txt", ".raw"))
+    blocks = [(FIXTURES / n).read_bytes() for n in names]
+    parts, size = [], 0
+    while size < 4 * RING:          # the ring wraps around a few times
+        b = rng.choice(blocks) if rng.random() < 0.3 else ("\n".join(NOISE) + "\n").encode()
+        parts.append(b)
+        size += len(b)
+    raw = b"".join(parts)
+    small = [rng.randint(1, 200) for _ in range(3000)]   # acknowledgements pile up in the pipe
+    (offloaded, local), largest = _offloaded_and_not(raw, small + [RING] + [1 << 18] * 10)
+    assert offloaded == local
+    assert len(local[0]) > 40
+    assert largest > RING // 2 and 3000 > 10 * DRAIN_EVERY   # a piece went through the pipe itself
+
+
+def test_without_a_pipe_to_spare_the_parser_stays_in_process():
+    from taskbook.build.diagnostics import _cores
+    if _cores() < 2 or not os.path.isdir("/proc/self/fd"):
+        pytest.skip("needs a second core and /proc")
+    code = (
+        "import os, resource\n"
+        "from taskbook.build.diagnostics import Scan\n"
+        f"data = open({str(FIXTURES / 'gcc.txt')!r}, 'rb').read()\n"
+        "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (len(os.listdir('/proc/self/fd')), hard))\n"
+        "s = Scan(offload_after=0)\n"
+        "s.feed_pieces(0, [(data, 0, len(data))])\n"
+        "s.feed_pieces(0, [(data, 0, len(data))])\n"
+        "assert s.child is None\n"
+        "print(len(s.close().diagnostics))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "6"

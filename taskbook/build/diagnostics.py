@@ -4,9 +4,11 @@ Formats: rustc/cargo (human), gcc/g++/clang, ld, javac, tsc (plain and
 `--pretty`), mypy, ruff (full and concise), pytest failures, go build/vet,
 plus user regexes with named groups (config `build.patterns`).
 
-The same `Parser` is fed while a build runs (`feed(text)` with whole lines,
-already stripped of colour by the runner) and over a saved log (`scan_file`),
-so the two can never disagree.  One `Parser` per output stream (stdout and
+The same `Parser` is fed while a build runs (`feed_bytes` with whole lines
+of UTF-8, already stripped of colour by the runner) and over a saved log
+(`scan_file`), so the two can never disagree.  `line()` defines what the
+parser does; `feed_bytes` gets the same result without looking at most lines
+(see "The fast path" below).  One `Parser` per output stream (stdout and
 stderr of a piped build interleave); they share a `Collector`, which removes
 duplicates, computes fingerprints and notices whether the run was complete.
 
@@ -35,6 +37,7 @@ from typing import Iterable, Iterator
 
 SEVERITIES = ("error", "warning", "note")
 MAX_DIAGNOSTICS = 10_000   # distinct ones kept per run; more means the run proves nothing
+OFFLOAD_AFTER = 4 << 20    # a live build's parser moves to a process of its own past this (offload.py)
 
 
 class Diagnostic:
@@ -172,28 +175,51 @@ _PYTEST_FAIL = re.compile(r"(FAILED|ERROR) (\S+)(?: - (.*))?$")
 # cheap tests that let most lines skip the regexes above
 _SEV_WORD = re.compile(r": (?:fatal )?(?:error|warning|note|remark|info)\b")
 _NO_COLON_FIRST = frozenset("_=!0123456789FASNc")
-_SUMMARY_FIRST = frozenset("weFSAcgmnN[")
+# How the lines `_SUMMARY` matches in `_top` (column 0, with a colon) begin: a cheap gate.
+_SUMMARY_START = ("warning: ", "error: ", "For more information about ", "Found ", "Finished ",
+                  "Some errors have detailed explanations: ", "Success: no issues found",
+                  "All checks passed!", "cc1", "collect2: error: ld returned ",
+                  "compilation terminated.", "gmake", "make", "ninja", "No fixes available",
+                  "Note: ", "[*] ")
+_LOCATED_SEVERITY = {"error": "error", "warning": "warning", "note": "note", "remark": "note",
+                     "info": "note"}   # what _severity() makes of _LOCATED's words
 _PYTEST_SECTION = re.compile(r"_{3,} (.+?) _{3,}$")
 _PYTEST_LOC = re.compile(r"([^\s:][^:]*\.py):(\d+): ?(\w[\w.]*)?$")
 _CARET = re.compile(r"(\s*)\^")
 
 _EXT_TOOL = {".py": "mypy", ".pyi": "mypy", ".java": "javac", ".go": "go"}
 
-# Every line `Parser.line` can act on while no block is open, and then some:
-# headers, summaries, pytest bars and sections, ruff's indented `-->`.  A
-# line that matches none of these only moves `prev`/`last` (see Parser._skip);
+# The fast path (Parser.feed_bytes).  While no block is open, `line()` acts
+# on few lines of a build's output; the others only move `prev` and maybe
+# reset `last` (see Parser._skip).  Two searches over the UTF-8 bytes find
+# every line it could act on, and then some.  Each starts with a literal, so
+# `re` scans for it at C speed and tries the alternatives only there:
+# `_AT_START` at each newline (column-0 tokens without ": " -- summaries,
+# pytest bars and sections, ruff's `F401 msg` header, whose next line ` -->
+# file:1:2` is then looked at too), `_AT_COLON` at each ": " (everything
+# else: `file:12: error: ...`, `error[E0382]: `, `main.go:3:4: msg`).  Inside
+# a pytest report `file.py:12:` matters too: `_AT_COLON_PYTEST`.  `\d` and
+# `\s` of the str patterns may be non-ASCII, hence the \x80-\xff.
 # test_diagnostics checks that skipping gives the same result as not skipping.
-# Two searches, both cheap in C: tokens that must start a line, and tokens
-# anywhere in a line (the line is then taken from its start).
-_START = (r"(?:[_=!\d]|\[\*\]|error|warning|note|help|FAILED |ERROR |Found|Success|All checks"
-          r"|For more|Some errors|Note: |Finished|No fixes|cc1|collect2|compilation"
-          r"|g?make|ninja|[ \t]+(?:-->|╭▸))")
-_WORTH_FIRST = re.compile(_START)             # the line at the current position
-_WORTH_START = re.compile("\n" + _START)      # any later line (a literal prefix: fast)
-_WORTH_SEV = re.compile(r": (?:fatal |error|warning|note|remark|info)")
-# str.find runs at memchr speed where a regex alternation crawls
-_WORTH_ANY = ("error TS", ".py", ".go:", " reference to ", " definition of ")
-_RESETS_LAST = re.compile(r"^(?:[ \t]*$|[^ \t\n][^\n]*:)", re.M)
+_AT_START = re.compile(
+    rb"\n(?=[_=!0-9A-Zci])(?:[_=!0-9]|F(?:or more|ound |inished |AILED )|ERROR |All checks passed!"
+    rb"|No fixes available|compilation terminated\.|[A-Z]{1,4}[0-9\xc0-\xff]|invalid-syntax )")
+_COLON_SPACE = (rb"[ ](?:fatal |error|warning|note|remark|info|message|undefined reference to "
+                rb"|multiple definition of |too many errors|\*\*\*|build stopped"
+                rb"|(?<=[0-9\x80-\xbf\]]: )|(?<=\nerror: )|(?<=\nwarning: )|(?<=\nnote: |\nhelp: )"
+                rb"|(?<=\nSuccess: ))")
+_AT_COLON = re.compile(b":" + _COLON_SPACE)
+_AT_COLON_PYTEST = re.compile(rb":(?:(?<=\.py:)|" + _COLON_SPACE + b")")
+_RUFF_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZi")
+# What str.isspace() accepts, in UTF-8 (test_diagnostics checks the list).
+_SPACE = (rb"(?:[\t\x0b\x0c\r\x1c-\x1f ]|\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]"
+          rb"|\xe2\x81\x9f|\xe3\x80\x80)")
+# A skipped line that resets `last`: a blank one, or a column-0 line with a colon.
+_RESETS = re.compile(rb"\n(?:[^ \t\n][^\n]*:|" + _SPACE + rb"*(?:\n|\Z))")
+# Inside a rustc block whose location is known, or past its note/help
+# children, indented lines change nothing: the next line that can is blank or
+# starts in column 0.
+_RUST_NEXT = re.compile(rb"\n(?:[^ \t]|" + _SPACE + rb"*(?:\n|\Z))")
 
 
 class Pattern:
@@ -315,6 +341,36 @@ class Collector:
         return out
 
 
+def completeness(status: int | None, interrupted: bool, killed: bool, collector) -> tuple[bool, str]:
+    """May this run close tasks?  (complete, why) -- the rule, in one place.
+
+    Complete means: not interrupted and not killed by a signal; no more
+    distinct diagnostics than the parser keeps; no compiler said it stopped
+    early (`could not compile`, `aborting due to`, `compilation terminated`,
+    make's `***`, pytest's `stopping after N failures`); and either exit
+    status 0, or a checker or test runner printed its whole-run summary
+    (mypy/ruff/tsc `Found N errors`, pytest `2 failed, 5 passed in 0.3s`):
+    those exit 1 *because* they found problems, after looking at everything.
+    A failing compile is never complete: rustc skips later passes (dead-code
+    lints) and cargo skips dependent crates once an error stops it.
+    """
+    if interrupted:
+        return False, "interrupted"
+    if killed:
+        return False, "killed by a signal"
+    if status is None:
+        return False, "the log does not say how the run ended"
+    if collector.overflow:
+        return False, f"more than {len(collector.diagnostics)} diagnostics"
+    if collector.stopped_early:
+        return False, f"stopped early ({collector.stopped_early[:80]})"
+    if status == 0:
+        return True, "exit status 0"
+    if collector.whole_run:
+        return True, f"exit status {status} after a whole-run summary"
+    return False, f"exit status {status}"
+
+
 # ------------------------------------------------------------- the parser
 
 class Parser:
@@ -333,78 +389,89 @@ class Parser:
         self.javac_lines = 0      # javac: lines seen after the header
         self.last: Diagnostic | None = None   # for gcc/mypy `note:` children
         self.prev = ""            # previous line (ruff's header is the line above `-->`)
+        self.looked = False       # fast path: `prev` was looked at, not skipped
         self.section: str | None = None       # pytest: the failure section being read
         self.crash: dict[str, tuple[str, int]] = {}   # pytest: section -> last file:line
 
     def feed(self, text: str) -> None:
-        """Whole lines of text (a trailing partial line is treated as whole).
+        """Whole lines of text (a trailing partial line is treated as whole)."""
+        data = text.encode("utf-8", "surrogatepass")
+        self.feed_bytes(data, 0, len(data))
+
+    def feed_bytes(self, buf: bytes, start: int, end: int) -> None:
+        """Whole lines of UTF-8 text, `buf[start:end]`, without decoding most of them.
 
         Between diagnostics most of a build's output (`Compiling …`, command
-        echoes, progress) cannot matter, and looking at it line by line in
-        Python is what would make the wrapper slower than `tee`.  So while no
-        block is open, one C-level regex search finds the next line that
-        could matter (`_WORTH`, a superset of what `line()` acts on) and the
-        lines before it are skipped with the same effect on the state that
-        `line()` would have had (see `_skip`).  User patterns may match any
-        line, so with patterns every line is looked at.
+        echoes, progress) cannot matter, and decoding it and looking at it
+        line by line in Python is what would make the wrapper slower than
+        `tee`.  So while no block is open, two C-level searches (`_AT_START`,
+        `_AT_COLON`) find the next line that could matter, and the lines
+        before it are skipped with the effect `line()` would have had on the
+        state (`_skip`).  The first line of each piece is always looked at
+        (the searches need the newline before a line).  User patterns may
+        match any line, so with patterns every line is looked at.
         """
-        if not text:
+        if end <= start:
             return
-        if text.endswith("\n"):
-            text = text[:-1]   # "\n" alone is one empty line, which ends a block
+        stop = end - 1 if buf[end - 1] == 10 else end   # "\n" alone is one empty line
         if self.patterns:
-            for line in text.split("\n"):
+            for line in buf[start:stop].decode("utf-8", "surrogatepass").split("\n"):
                 self.line(line)
             return
         line_fn = self.line
-        pos = 0
-        n = len(text)
-        # next match of each search, kept while it is still ahead of pos
-        at_start = at_sev = -1
-        tokens = {t: -1 for t in _WORTH_ANY}
-        find = text.find
-        while pos <= n:
-            if self.pending is None and not self.mode:
-                if _WORTH_FIRST.match(text, pos):
-                    at_start = pos
-                elif at_start < pos:
-                    m = _WORTH_START.search(text, pos)
-                    at_start = m.start() + 1 if m else n + 1
-                if at_sev < pos:
-                    m = _WORTH_SEV.search(text, pos)
-                    at_sev = text.rfind("\n", 0, m.start()) + 1 if m else n + 1
-                    if at_sev < pos:
-                        at_sev = pos
-                anywhere = at_sev
-                for t, k in tokens.items():
-                    if k < pos:
-                        k = find(t, pos)
-                        k = n + 1 if k < 0 else text.rfind("\n", 0, k) + 1
-                        if k < pos:   # the token's line started before pos: a line
-                            k = pos   # already being looked at (cannot happen twice)
-                        tokens[t] = k
-                    if k < anywhere:
-                        anywhere = k
-                start = min(at_start, anywhere)
-                if start > pos:
-                    self._skip(text, pos, min(start, n + 1) - 1)
-                    if start > n:
-                        return
-                pos = start
-            end = text.find("\n", pos)
-            if end < 0:
-                end = n
-            line_fn(text[pos:end])
-            pos = end + 1
+        find = buf.find
+        at_start = at_colon = -1   # next line each search found, kept while ahead of pos
+        colon_rx = _AT_COLON
+        pos = start
+        while True:
+            mode = self.mode   # a block is open exactly when there is a mode
+            nxt = pos          # the next line that must be looked at
+            if pos == start:
+                pass
+            elif not mode:
+                prev = self.prev
+                if not (self.looked and prev[:1] in _RUFF_FIRST and _RUFF_HEADER.match(prev)):
+                    if at_start < pos:
+                        m = _AT_START.search(buf, pos - 1, stop)
+                        at_start = m.start() + 1 if m else stop + 1
+                    if at_colon < pos or (self.section is not None and colon_rx is _AT_COLON):
+                        colon_rx = _AT_COLON if self.section is None else _AT_COLON_PYTEST
+                        m = colon_rx.search(buf, pos, stop)
+                        at_colon = max(buf.rfind(b"\n", pos, m.start()) + 1, pos) if m else stop + 1
+                    nxt = at_start if at_start < at_colon else at_colon
+            elif mode == "rust" and (self.in_child or self.pending.file is not None):
+                m = _RUST_NEXT.search(buf, pos - 1, stop)
+                nxt = m.start() + 1 if m else stop + 1
+            if nxt > pos:
+                if mode:
+                    self._set_prev(buf, pos, nxt - 1)
+                else:
+                    self._skip(buf, pos, nxt - 1)
+                if nxt > stop:
+                    return
+                pos = nxt
+            nl = find(b"\n", pos, stop)
+            if nl < 0:
+                nl = stop
+            line_fn(buf[pos:nl].decode("utf-8", "surrogatepass"))
+            self.looked = True
+            if nl >= stop:
+                return
+            pos = nl + 1
 
-    def _skip(self, text: str, a: int, b: int) -> None:
-        """What `line()` does to the state on the lines text[a:b] (no `\\n` at
-        b), when none of them can start or touch a diagnostic."""
-        if _RESETS_LAST.search(text, a, b):
+    def _skip(self, buf: bytes, a: int, b: int) -> None:
+        """What `line()` does to the state on the lines buf[a:b] (no `\\n` at
+        b; one before a), when none of them can start or touch a diagnostic."""
+        if self.last is not None and _RESETS.search(buf, a - 1, b):
             self.last = None   # a blank line, or an unrelated column-0 line
-        k = text.rfind("\n", a, b)
-        last_line = text[k + 1 if k >= a else a:b]
+        self._set_prev(buf, a, b)
+
+    def _set_prev(self, buf: bytes, a: int, b: int) -> None:
+        """`prev` after the skipped lines buf[a:b]: the last of them."""
+        k = buf.rfind(b"\n", a, b)
+        last_line = buf[k + 1 if k >= 0 else a:b].decode("utf-8", "surrogatepass")
         self.prev = "" if not last_line or last_line.isspace() else last_line
+        self.looked = False
 
     def close(self) -> None:
         self._finish()
@@ -474,13 +541,12 @@ class Parser:
         """A column-0 line with a colon: most headers, and cargo's summaries."""
         if self.mode == "javac" and self._javac_detail(line):
             return
-        if c in _SUMMARY_FIRST and _SUMMARY.match(line):
+        if line.startswith(_SUMMARY_START) and _SUMMARY.match(line):
             # before headers: "warning: `x` (bin "x") generated 6 warnings" looks like one
             self._finish()
             self.out.summary_line(line)
             self.last = None
             return
-        sev = _SEV_WORD.search(line) if ": " in line else None
         if c == "e" or c == "w":
             m = _RUST_HEADER.match(line)
             if m:
@@ -497,7 +563,7 @@ class Parser:
                 self._finish()
                 self._pytest(m)
                 return
-        if sev is not None:
+        if ": " in line and _SEV_WORD.search(line):
             m = _LOCATED.match(line)
             if m:
                 self._finish()
@@ -552,23 +618,23 @@ class Parser:
 
     def _located(self, m: re.Match) -> None:
         file, ln, col, sev, msg = m.groups()
-        tool = _EXT_TOOL.get(os.path.splitext(file)[1].lower(), "gcc")
-        sev = _severity(sev)
+        tool = _tool_for(file)
+        sev = _LOCATED_SEVERITY[sev]
         if sev == "note" and self.last is not None and self.last.tool == tool and (
                 tool == "gcc" or (self.last.file == self.out.relative(file)
                                   and self.last.line == int(ln))):
             return  # a note under the diagnostic above: part of it
         code = None
         if tool == "gcc":
-            cm = _GCC_CODE.match(msg)
+            cm = _GCC_CODE.match(msg) if msg.endswith("]") else None
             if cm:
                 msg, code = cm.groups()
         elif tool == "mypy":
-            cm = _MYPY_CODE.match(msg)
+            cm = _MYPY_CODE.match(msg) if msg.endswith("]") else None
             if cm:
                 msg, code = cm.groups()
         elif tool == "javac":
-            cm = _JAVAC_CODE.match(msg)
+            cm = _JAVAC_CODE.match(msg) if msg.startswith("[") else None
             if cm:
                 code, msg = cm.groups()
             d = Diagnostic(tool, sev, code, msg, _dot(file), int(ln), _int(col))
@@ -634,6 +700,18 @@ class Parser:
         self.out.add(d)
 
 
+def _tool_for(file: str) -> str:
+    """The tool a located diagnostic comes from, by the file's extension (gcc by default).
+
+    os.path.splitext's rule, without its cost: the extension runs from the
+    last dot, if the name before it is not only dots."""
+    dot = file.rfind(".")
+    tool = _EXT_TOOL.get(file[dot:].lower())
+    if tool is None or not file[file.rfind("/") + 1:dot].strip("."):
+        return "gcc"
+    return tool
+
+
 def _dot(file: str) -> str:
     return file[2:] if file.startswith("./") else file
 
@@ -641,20 +719,65 @@ def _dot(file: str) -> str:
 # ------------------------------------------------------------- entry points
 
 class Scan:
-    """A stream parser and its collector; feed it stream by stream."""
+    """A stream parser and its collector; feed it stream by stream.
 
-    def __init__(self, root: Path | str | None = None, patterns: Iterable = ()) -> None:
+    With `offload_after` (a live build: `OFFLOAD_AFTER`), parsing moves to a
+    process of its own once that many bytes have been fed, on a machine with
+    a core to spare: see offload.py.
+    """
+
+    def __init__(self, root: Path | str | None = None, patterns: Iterable = (),
+                 offload_after: int | None = None) -> None:
         compiled = [p if isinstance(p, Pattern) else Pattern(p) for p in patterns]
         self.collector = Collector(root)
         self.parsers = [Parser(self.collector, compiled), Parser(self.collector, compiled)]
+        spare = hasattr(os, "fork") and _cores() > 1
+        self.offload_after = offload_after if spare else None
+        self.fed = 0
+        self.child = None
 
     def feed(self, stream: int, text: str) -> None:
-        self.parsers[stream].feed(text)
+        data = text.encode("utf-8", "surrogatepass")
+        self.feed_pieces(stream, [(data, 0, len(data))])
+
+    def feed_bytes(self, stream: int, buf: bytes, start: int, end: int) -> None:
+        """Whole lines of UTF-8, buf[start:end]."""
+        self.feed_pieces(stream, [(buf, start, end)])
+
+    def feed_pieces(self, stream: int, pieces: list[tuple[bytes, int, int]]) -> None:
+        """Whole lines of UTF-8 in pieces `(buf, start, end)`, as the runner logs them."""
+        if self.child is not None:
+            self.child.send(stream, pieces)
+            return
+        for buf, start, end in pieces:
+            self.parsers[stream].feed_bytes(buf, start, end)
+            self.fed += end - start
+        if self.offload_after is not None and self.fed >= self.offload_after:
+            from .offload import Offloaded
+            self.offload_after = None
+            try:
+                self.child = Offloaded(self)
+            except OSError:
+                pass  # no process or pipe to spare: parse here, as small builds do
 
     def close(self) -> Collector:
+        if self.child is not None:
+            self.collector = self.child.finish()
+            return self.collector
+        return self.close_here()
+
+    def close_here(self) -> Collector:
+        """Finish the parsers in this process (the offloaded child calls it too)."""
         for p in self.parsers:
             p.close()
         return self.collector
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def parse_text(text: str, root: Path | str | None = None, patterns: Iterable = ()) -> Collector:
@@ -692,8 +815,8 @@ class LogInfo:
         return "exit status" in self.fields
 
 
-def read_log(path: Path, chunk: int = 1 << 20) -> Iterator[str]:
-    """The log's lines, a chunk at a time (memory stays flat on any log size)."""
+def read_log(path: Path, chunk: int = 1 << 20) -> Iterator[tuple[bytes, int, int]]:
+    """The log's lines, cleaned, a chunk at a time (memory stays flat on any log size)."""
     from .runner import Cleaner
     cleaner = Cleaner()
     with open(path, "rb") as f:
@@ -701,33 +824,31 @@ def read_log(path: Path, chunk: int = 1 << 20) -> Iterator[str]:
             data = f.read(chunk)
             if not data:
                 break
-            got = cleaner.feed(data)
-            if got is not None:
-                yield got[1]
-    got = cleaner.flush()
-    if got is not None:
-        yield got[1]
+            yield from cleaner.feed(data)
+    yield from cleaner.flush()
 
 
 def scan_file(path: Path, root: Path | str | None = None, patterns: Iterable = ()) -> tuple[Collector, LogInfo]:
     """Parse a saved log: taskbook's own (header and footer read) or any other."""
     from .runner import META
+    meta = META.encode()
     info = LogInfo()
     scan = None
-    for text in read_log(Path(path)):
-        if META in text:
+    for buf, start, end in read_log(Path(path)):
+        if buf.find(meta, start, end) >= 0:
             kept = []
-            for line in text.split("\n"):
+            for line in buf[start:end].decode("utf-8").split("\n"):
                 if line.startswith(META):
                     name, _, value = line[len(META):].partition(": ")
                     if value:
                         info.fields[name.strip()] = value.strip()
                 else:
                     kept.append(line)
-            text = "\n".join(kept)
+            buf = "\n".join(kept).encode("utf-8")
+            start, end = 0, len(buf)
         if scan is None:
             scan = Scan(root if root is not None else info.cwd, patterns)
-        scan.feed(0, text)
+        scan.feed_bytes(0, buf, start, end)
     if scan is None:
         scan = Scan(root, patterns)
     return scan.close(), info

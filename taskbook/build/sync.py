@@ -18,7 +18,7 @@ A run changes a task only when something happened to it:
 * tracked, not reported, and the run was **complete**: a log entry ending in
   `[fp:... gone]`, and done when `build.close_resolved` is true.
 
-Which runs may close: see `completeness()`.  Only tasks first reported by the
+Which runs may close: see `diagnostics.completeness()`.  Only tasks first reported by the
 same command are closed by it (a `cargo build` run proves nothing about
 `cargo clippy` lints or `pytest` failures), and a diagnostic in a C, C++ or
 Java file is closed only if the run's command line or output names that file:
@@ -70,36 +70,6 @@ class Build:
         self.complete = complete
         self.reason = reason
         self.log = log
-
-
-def completeness(status: int | None, interrupted: bool, killed: bool, collector) -> tuple[bool, str]:
-    """May this run close tasks?  (complete, why) -- the rule, in one place.
-
-    Complete means: not interrupted and not killed by a signal; no more
-    distinct diagnostics than the parser keeps; no compiler said it stopped
-    early (`could not compile`, `aborting due to`, `compilation terminated`,
-    make's `***`, pytest's `stopping after N failures`); and either exit
-    status 0, or a checker or test runner printed its whole-run summary
-    (mypy/ruff/tsc `Found N errors`, pytest `2 failed, 5 passed in 0.3s`):
-    those exit 1 *because* they found problems, after looking at everything.
-    A failing compile is never complete: rustc skips later passes (dead-code
-    lints) and cargo skips dependent crates once an error stops it.
-    """
-    if interrupted:
-        return False, "interrupted"
-    if killed:
-        return False, "killed by a signal"
-    if status is None:
-        return False, "the log does not say how the run ended"
-    if collector.overflow:
-        return False, f"more than {len(collector.diagnostics)} diagnostics"
-    if collector.stopped_early:
-        return False, f"stopped early ({collector.stopped_early[:80]})"
-    if status == 0:
-        return True, "exit status 0"
-    if collector.whole_run:
-        return True, f"exit status {status} after a whole-run summary"
-    return False, f"exit status {status}"
 
 
 class Rules:
@@ -440,4 +410,4 @@ def sync(path: Path, diagnostics: list[Diagnostic], build: Build, *, grouped: bo
     return s.result
 
 
-__all__ = ["Build", "Rules", "Result", "Tracked", "completeness", "find_tracked", "sync", "FP_TAG"]
+__all__ = ["Build", "Rules", "Result", "Tracked", "find_tracked", "sync", "FP_TAG"]

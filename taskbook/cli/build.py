@@ -47,9 +47,8 @@ def build_cmd(
     (config build.close_resolved).  Interrupted or failed-early builds close
     nothing.  The exit status is the command's (128+N if signal N killed it).
     """
-    from ..build.diagnostics import Scan
+    from ..build.diagnostics import OFFLOAD_AFTER, Scan, completeness
     from ..build.runner import Runner
-    from ..build.sync import completeness
     st: State = ctx.obj
     cfg = st.config
     argv = list(command or [])
@@ -60,8 +59,8 @@ def build_cmd(
         raise UsageError("no build command: give one after `--` (taskbook build -- cargo build) "
                          "or set one with `taskbook config set build.command 'cargo build'`")
     log_path = log if log is not None else (cfg.root or Path.cwd()) / str(cfg.get("build.log"))
-    scan = Scan(Path.cwd(), _patterns(cfg))
-    out = Runner(argv, log_path, on_text=scan.feed, terminal_fd=2 if as_json else 1).run()
+    scan = Scan(Path.cwd(), _patterns(cfg), offload_after=OFFLOAD_AFTER)
+    out = Runner(argv, log_path, on_lines=scan.feed_pieces, terminal_fd=2 if as_json else 1).run()
     collector = scan.close()
     if out.start_error:
         report_error(out.start_error, code="command", as_json=as_json)
@@ -95,8 +94,7 @@ def scan_cmd(
     do_sync: bool = typer.Option(False, "--sync", help="Also update the book, as `build` does."),
 ) -> None:
     """List the diagnostics in a saved build log (any tool's output, or taskbook's own log)."""
-    from ..build.diagnostics import scan_file
-    from ..build.sync import completeness
+    from ..build.diagnostics import completeness, scan_file
     st: State = ctx.obj
     if not logfile.is_file():
         raise UsageError(f"no log at {logfile}")
