@@ -33,12 +33,14 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import taskbook_cmd as _installed  # noqa: E402
+
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "build"
 
 
 def taskbook_cmd() -> list[str]:
-    exe = Path(sys.executable).parent / "taskbook"
-    return [str(exe)] if exe.is_file() else [sys.executable, "-m", "taskbook"]
+    return _installed() or [sys.executable, "-m", "taskbook"]
 
 
 def make_output(path: Path, size: int, dense: bool, every: int = 25) -> None:

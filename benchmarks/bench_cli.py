@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -27,7 +26,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import taskbook_cmd  # noqa: E402
 from gen_book import generate  # noqa: E402
+
 
 
 def timed(cmd: list[str], env: dict) -> float:
@@ -41,8 +42,8 @@ def main() -> None:
     ap.add_argument("--tasks", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=20)
     args = ap.parse_args()
-    exe = shutil.which("taskbook")
-    if exe is None:
+    tb = taskbook_cmd()
+    if tb is None:
         sys.exit("taskbook is not installed (pip install .)")
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -55,18 +56,18 @@ def main() -> None:
         base = [sys.executable, "-c", "import typer, rich.console"]
         cmds = {
             "python -c 'import typer, rich.console'": base,
-            "taskbook --help": [exe, "--help"],
-            "taskbook list --json": [exe, "--book", str(book), "list", "--json"],
-            "taskbook list --json (no cache)": [exe, "--book", str(book), "list", "--json"],
-            "taskbook list": [exe, "--book", str(book), "list"],
-            "taskbook next --json": [exe, "--book", str(book), "next", "--json"],
+            "taskbook --help": [*tb, "--help"],
+            "taskbook list --json": [*tb, "--book", str(book), "list", "--json"],
+            "taskbook list --json (no cache)": [*tb, "--book", str(book), "list", "--json"],
+            "taskbook list": [*tb, "--book", str(book), "list"],
+            "taskbook next --json": [*tb, "--book", str(book), "next", "--json"],
             "taskbook show ID --json": None,
         }
-        first = subprocess.run([exe, "--book", str(book), "list", "--json"], capture_output=True,
+        first = subprocess.run([*tb, "--book", str(book), "list", "--json"], capture_output=True,
                                text=True, env=env, check=True)
         import json
         tid = json.loads(first.stdout)["tasks"][0]["id"]
-        cmds["taskbook show ID --json"] = [exe, "--book", str(book), "show", tid, "--json"]
+        cmds["taskbook show ID --json"] = [*tb, "--book", str(book), "show", tid, "--json"]
         envs = {name: no_cache if "no cache" in name else env for name in cmds}
         for name, cmd in cmds.items():  # warm the bytecode cache and the page cache
             timed(cmd, envs[name])

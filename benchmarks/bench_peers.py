@@ -1,6 +1,6 @@
 """taskbook side by side with Taskwarrior and todo.txt, cold start, same run.
 
-    python benchmarks/bench_peers.py [--sizes 100 1000 10000] [--runs 7] [--build-mb 50]
+    python benchmarks/bench_peers.py [--sizes 100 1000 10000] [--runs 7] [--build-mb 200]
 
 The one command for issue 8: the table of operations, then parse throughput
 (bench_parse.py) and `taskbook build` against `tee` (bench_build.py).
@@ -30,12 +30,17 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import taskbook_cmd  # noqa: E402
 from gen_book import generate  # noqa: E402
+
 
 OPS = ["--help", "list", "show", "add", "done", "next", "list*"]
 # list*: taskbook with its parse cache off, i.e. what the first `list` after
 # a hand edit of the book costs (the other rows read the cache, which every
 # taskbook edit keeps current); the peers' list again, for comparison
+
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 def timed(cmd: list[str], env: dict, cwd: str | None = None) -> float:
@@ -51,33 +56,38 @@ class Taskbook:
     name = "taskbook"
 
     def __init__(self, root: Path, n: int, env: dict) -> None:
-        self.exe = shutil.which("taskbook")
-        self.book = root / "book.md"
+        # a project as `taskbook init` leaves it (the shipped config.yaml and
+        # TASKBOOK.md), run from inside, as an agent runs it
+        self.tb = taskbook_cmd()
+        self.cwd = root / "project"
+        (self.cwd / ".taskbook").mkdir(parents=True)
+        shutil.copy(TEMPLATES / "config.yaml", self.cwd / ".taskbook" / "config.yaml")
+        self.book = self.cwd / "TASKBOOK.md"
         self.book.write_text(generate(n, "review"), encoding="utf-8")
         env = dict(env, TASKBOOK_CACHE_DIR=str(root / "taskbook-cache"))
         env.pop("TASKBOOK_CACHE", None)
+        env.pop("TASKBOOK_BOOK", None)
         self.env = env
         self.no_cache = dict(env, TASKBOOK_CACHE="off")
-        out = subprocess.run([self.exe, "--book", str(self.book), "list", "--json"], env=env,
+        out = subprocess.run([*self.tb, "list", "--json"], env=env, cwd=self.cwd,
                              capture_output=True, text=True, check=True)
         self.ids = [t["id"] for t in json.loads(out.stdout)["tasks"]]
         self.k = 0
 
     def cmd(self, op: str) -> list[str] | None:
-        b = ["--book", str(self.book)]
         if op == "--help":
-            return [self.exe, "--help"]
+            return [*self.tb, "--help"]
         if op in ("list", "list*"):
-            return [self.exe, *b, "list"]
+            return [*self.tb, "list"]
         if op == "show":
-            return [self.exe, *b, "show", self.ids[len(self.ids) // 2]]
+            return [*self.tb, "show", self.ids[len(self.ids) // 2]]
         if op == "add":
-            return [self.exe, *b, "add", "benchmark task"]
+            return [*self.tb, "add", "benchmark task"]
         if op == "done":
             self.k += 1
-            return [self.exe, *b, "done", self.ids[-self.k], "--force"]
+            return [*self.tb, "done", self.ids[-self.k], "--force"]
         if op == "next":
-            return [self.exe, *b, "next"]
+            return [*self.tb, "next"]
         return None
 
     def env_for(self, op: str) -> dict:
@@ -158,10 +168,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     ap.add_argument("--runs", type=int, default=7)
-    ap.add_argument("--build-mb", type=int, default=50,
+    ap.add_argument("--build-mb", type=int, default=200,
                     help="output size for the build wrapper against tee (0 skips it)")
     args = ap.parse_args()
-    if shutil.which("taskbook") is None:
+    if taskbook_cmd() is None:
         sys.exit("taskbook is not installed (pip install .)")
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -184,14 +194,14 @@ def main() -> None:
                 for op in OPS:
                     c = t.cmd(op)
                     if c:
-                        timed(c, env_for(t, op))
+                        timed(c, env_for(t, op), getattr(t, "cwd", None))
             for _ in range(args.runs):
                 base.append(timed(base_cmd, env))
                 for op in OPS:
                     for t in tools:
                         c = t.cmd(op)
                         if c:
-                            samples[(t.name, op)].append(timed(c, env_for(t, op)))
+                            samples[(t.name, op)].append(timed(c, env_for(t, op), getattr(t, "cwd", None)))
             med_base = statistics.median(base)
             for op in OPS:
                 row = []

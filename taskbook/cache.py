@@ -1,4 +1,6 @@
-"""A parse cache for large books: the task tree of exactly these bytes.
+"""A parse cache for large books: the task tree of exactly these bytes
+(and, the same way, the settings of a config file, so that reading them
+needs no YAML parser).
 
 Why: every command is a new process, and parsing is pure Python: a 7 MB book
 (10,000 tasks) takes ~0.4 s to parse, while its tree comes back from a
@@ -73,7 +75,7 @@ def parser_signature() -> bytes:
         from . import __version__
         here = Path(__file__).resolve().parent
         h = hashlib.sha1(f"{__version__}/{FORMAT}".encode())
-        for name in ("model.py", "markers.py", "cache.py", "parse/__init__.py",
+        for name in ("model.py", "markers.py", "cache.py", "config.py", "parse/__init__.py",
                      "parse/blocks.py", "parse/tasks.py", "parse/address.py",
                      "parse/incremental.py"):
             try:
@@ -87,12 +89,11 @@ def parser_signature() -> bytes:
 
 # ------------------------------------------------------------------ reading
 
-def load(book_path: Path, data: bytes) -> Book | None:
-    """The cached tree of `data` (the book's bytes as read now), or None."""
-    if len(data) < MIN_SIZE or not enabled():
-        return None
+def _payload(source: Path, data: bytes) -> memoryview | None:
+    """The payload of the entry for `source` if it was made from exactly
+    `data` by this parser and is intact, else None."""
     try:
-        with open(entry_path(book_path), "rb") as f:
+        with open(entry_path(source), "rb") as f:
             blob = f.read()
     except OSError:
         return None
@@ -101,17 +102,41 @@ def load(book_path: Path, data: bytes) -> Book | None:
             or blob[len(MAGIC) + 20:len(MAGIC) + 40] != parser_signature()
             or int.from_bytes(blob[_HEAD - 4:_HEAD], "big") != zlib.crc32(memoryview(blob)[_HEAD:])):
         return None
+    return memoryview(blob)[_HEAD:]
+
+
+def load(book_path: Path, data: bytes) -> Book | None:
+    """The cached tree of `data` (the book's bytes as read now), or None."""
+    if len(data) < MIN_SIZE or not enabled():
+        return None
+    payload = _payload(book_path, data)
+    if payload is None:
+        return None
     # like the parser, this allocates many objects and frees none: the cyclic
     # GC would run again and again for nothing (it tripled the time)
     gc_was_on = gc.isenabled()
     gc.disable()
     try:
-        return _book(marshal.loads(memoryview(blob)[_HEAD:]), data)
+        return _book(marshal.loads(payload), data)
     except Exception:  # a damaged entry is a miss, never an error
         return None
     finally:
         if gc_was_on:
             gc.enable()
+
+
+def load_settings(config_path: Path, data: bytes):
+    """The settings of a config file (plain dicts), if cached for these bytes."""
+    if not enabled():
+        return None
+    payload = _payload(config_path, data)
+    if payload is None:
+        return None
+    try:
+        kind, settings = marshal.loads(payload)
+    except Exception:
+        return None
+    return settings if kind == "settings" and isinstance(settings, dict) else None
 
 
 def _book(payload: tuple, data: bytes) -> Book:
@@ -191,9 +216,27 @@ def save(book_path: Path, data: bytes, book: Book) -> None:
         return
     try:
         payload = marshal.dumps(_rows(book))
+    except Exception:
+        return
+    _write(book_path, data, payload)
+
+
+def save_settings(config_path: Path, data: bytes, settings: dict) -> None:
+    """Remember the plain settings parsed from the config file's `data`."""
+    if not enabled():
+        return
+    try:
+        payload = marshal.dumps(("settings", settings))
+    except ValueError:  # something marshal cannot hold: just do not cache it
+        return
+    _write(config_path, data, payload)
+
+
+def _write(source: Path, data: bytes, payload: bytes) -> None:
+    try:
         blob = b"".join((MAGIC, hashlib.sha1(data).digest(), parser_signature(),
                          zlib.crc32(payload).to_bytes(4, "big"), payload))
-        target = entry_path(book_path)
+        target = entry_path(source)
         target.parent.mkdir(parents=True, exist_ok=True)
         import tempfile  # paid only by a command that writes
         fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=target.parent)

@@ -2,7 +2,8 @@
 
 Read and written with ruamel.yaml in round-trip mode so that the user's
 comments and key order survive `taskbook config set`.  ruamel.yaml costs
-~30 ms to import, so it is loaded only when a config file exists.
+~40 ms to import, so it is loaded only when a config file must be parsed or
+changed: commands that only read settings take them from taskbook's cache.
 """
 
 from __future__ import annotations
@@ -59,12 +60,21 @@ def find_root(start: Path | None = None) -> Path | None:
 
 
 class Config:
-    """A config file kept as a ruamel round-trip document (or defaults only)."""
+    """A config file: its settings as plain data for reading, and the ruamel
+    round-trip document (comments and key order) once something is changed.
 
-    def __init__(self, root: Path | None, data: Any = None, yaml: Any = None) -> None:
+    ruamel.yaml costs ~40 ms to import and parse, more than a whole `list`,
+    so reading uses the plain settings kept in taskbook's cache
+    (`taskbook.cache`, keyed by the file's exact bytes) when they are there;
+    the document is parsed only on a cache miss or to be edited.
+    """
+
+    def __init__(self, root: Path | None, data: Any = None, yaml: Any = None,
+                 text: str | None = None) -> None:
         self.root = root
-        self._data = data
-        self._yaml = yaml
+        self._data = data       # a ruamel document, or plain dicts from the cache
+        self._yaml = yaml       # the YAML instance once `_data` is a document
+        self._text = text       # the file's text, to make the document from
 
     @property
     def path(self) -> Path | None:
@@ -75,18 +85,33 @@ class Config:
         if root is None:
             return cls(None)
         path = root / CONFIG_DIR / CONFIG_FILE
-        if not path.is_file():
-            return cls(root)
-        yaml = _yaml()
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return cls(root)
+        except OSError as e:
+            raise UsageError(f"cannot read {path}: {e.strerror or e}") from None
+        from . import cache
+        plain = cache.load_settings(path, raw)
+        if plain is not None:
+            return cls(root, plain, text=raw.decode("utf-8"))
+        try:
+            text = raw.decode("utf-8")
+            yaml = _yaml()
             data = yaml.load(text)
         except Exception as e:  # ruamel raises many types; all mean "bad file"
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise UsageError(f"cannot read {path}: {first}") from None
         if data is not None and not hasattr(data, "get"):
             raise UsageError(f"{path}: expected a mapping of settings at the top level")
+        cache.save_settings(path, raw, _plain(data))
         return cls(root, data, yaml)
+
+    def _document(self) -> None:
+        """Make `_data` the round-trip document, for changing and dumping."""
+        if self._yaml is None and self._text is not None:
+            self._yaml = _yaml()
+            self._data = self._yaml.load(self._text)
 
     def get(self, key: str) -> Any:
         check_key(key)
@@ -107,6 +132,7 @@ class Config:
 
     def set(self, key: str, value: Any) -> None:
         check_key(key)
+        self._document()
         if self._data is None:
             from ruamel.yaml.comments import CommentedMap
             self._data = CommentedMap()
@@ -123,6 +149,7 @@ class Config:
     def dump(self) -> str:
         import io
         buf = io.StringIO()
+        self._document()
         (self._yaml or _yaml()).dump(self._data, buf)
         return buf.getvalue()
 
@@ -162,6 +189,21 @@ def parse_value(key: str, raw: str) -> Any:
     if choices and raw not in choices:
         raise UsageError(f"{key} takes one of {', '.join(choices)}, not {raw!r}")
     return raw
+
+
+def _plain(node: Any) -> Any:
+    """A ruamel document as plain dicts, lists and scalars (for the cache)."""
+    from ruamel.yaml.scalarbool import ScalarBoolean  # an int subclass: test it first
+    if hasattr(node, "items"):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, (list, tuple)):
+        return [_plain(v) for v in node]
+    if isinstance(node, ScalarBoolean):
+        return bool(node)
+    for kind in (bool, int, float, str):
+        if isinstance(node, kind):
+            return kind(node)
+    return node if node is None else str(node)
 
 
 def _yaml():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -251,3 +252,67 @@ def test_temporary_files_of_a_killed_writer_are_removed(cache_dir, tmp_path):
     cache.save(tmp_path / "b.md", data, parse(data))
     assert not old.exists()
     assert fresh.exists()     # another taskbook may be writing it right now
+
+
+# ------------------------------------------------- settings of config.yaml
+
+def _project(tmp_path: Path, text: str) -> Path:
+    (tmp_path / ".taskbook").mkdir(exist_ok=True)
+    (tmp_path / ".taskbook" / "config.yaml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+CONFIG = """# my settings
+book: notes.md   # the book
+order: oldest-first
+log:
+  timestamp: &t false
+  timestamp_format: "%d.%m. %H:%M"
+next:
+  log_entries: 7
+build:
+  ignore: [severity:note, "tool:mypy"]
+"""
+
+
+def test_settings_from_the_cache_are_the_parsed_settings(tmp_path, monkeypatch):
+    from taskbook.config import DEFAULTS, Config
+    monkeypatch.setenv("TASKBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    root = _project(tmp_path, CONFIG)
+    parsed = Config.load(root)            # a miss: parsed with ruamel, then cached
+    assert parsed._yaml is not None
+    cached = Config.load(root)
+    assert cached._yaml is None           # a hit: no YAML parser
+    assert {k: cached.get(k) for k in DEFAULTS} == {k: parsed.get(k) for k in DEFAULTS}
+    assert cached.get("log.timestamp") is False and cached.get("next.log_entries") == 7
+    # a change by hand is read at once
+    (root / ".taskbook" / "config.yaml").write_text(CONFIG.replace("7", "2"), encoding="utf-8")
+    assert Config.load(root).get("next.log_entries") == 2
+
+
+def test_changing_a_cached_config_keeps_its_comments(tmp_path, monkeypatch):
+    from taskbook.config import Config
+    monkeypatch.setenv("TASKBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    root = _project(tmp_path, CONFIG)
+    Config.load(root)
+    config = Config.load(root)
+    assert config._yaml is None
+    config.set("next.log_entries", 4)
+    config.save()
+    text = (root / ".taskbook" / "config.yaml").read_text(encoding="utf-8")
+    assert text == CONFIG.replace("log_entries: 7", "log_entries: 4")
+
+
+def test_a_read_command_in_a_project_does_not_import_the_yaml_parser(tmp_path):
+    root = _project(tmp_path, CONFIG)
+    (root / "notes.md").write_text("- [ ] one\n", encoding="utf-8")
+    env = base_env(TASKBOOK_CACHE_DIR=str(tmp_path / "cache"))
+
+    def modules() -> list[str]:
+        r = subprocess.run([sys.executable, "-X", "importtime", "-m", "taskbook", "list", "--json"],
+                           cwd=root, env=env, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["tasks"][0]["title"] == "one"
+        return [ln.rsplit("|", 1)[-1].strip() for ln in r.stderr.splitlines() if "|" in ln]
+    assert any(m.startswith("ruamel") for m in modules())       # first: parsed and cached
+    assert not any(m.startswith("ruamel") for m in modules())   # then: from the cache
