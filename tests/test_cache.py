@@ -191,7 +191,9 @@ def _big_book(path: Path, n: int = 600) -> None:
 
 
 def _tb(*args, env):
-    return subprocess.run([*TASKBOOK, *map(str, args)], env=env, capture_output=True, text=True)
+    # from a directory without .taskbook/: no project settings (and their cache entry)
+    return subprocess.run([*TASKBOOK, *map(str, args)], env=env, capture_output=True, text=True,
+                          cwd=tempfile.gettempdir())
 
 
 def test_the_cli_writes_and_reuses_an_entry(tmp_path):
