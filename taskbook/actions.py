@@ -21,7 +21,6 @@ from . import edit as ed
 from .config import Config
 from .errors import UsageError
 from .model import Book, Dialect, Group, Status, Task
-from .parse import parse_text
 from .query import resolve
 from .store import Loaded, transact
 from .style import Style
@@ -74,7 +73,7 @@ def run_edit(target: Target, op: Callable[[Book, Outcome], tuple[str, Check]], *
         book = loaded.book
         bom = book.bom
         text, check = op(book, out)
-        new = ed.apply(book, text, check)
+        new = ed.apply(book, text, check, target.order)
         out.book = new
         data = text.encode("utf-8")   # the text the new book was parsed from
         return b"\xef\xbb\xbf" + data if bom else data
@@ -83,6 +82,17 @@ def run_edit(target: Target, op: Callable[[Book, Outcome], tuple[str, Check]], *
     if written is not None and out.book is not None:
         # the check above parsed the new text: the next command reads that
         cache.save(target.path, written, out.book)
+    return out
+
+
+def _steps(steps: list[str]) -> list[str]:
+    """Plan steps without surrounding blank space (a trailing newline would
+    leave a stray blank line in the book); an empty one is a mistake."""
+    out = [s.strip() for s in steps]
+    if not out:
+        raise UsageError("no plan steps given")
+    if not all(out):
+        raise UsageError("a plan step is empty")
     return out
 
 
@@ -184,20 +194,22 @@ def add_task(target: Target, title: str, *, under: str | None = None, under_titl
     if under and group:
         raise UsageError("--under and --group cannot be used together")
 
+    steps = _steps(plan) if plan else []
+
     def op(book: Book, out: Outcome) -> tuple[str, Check]:
+        before = sum(1 for _ in book.all_tasks())
         style = Style(book, language(target.config, book))
         parent = find_task(book, under, under_title) if under else None
         grp = find_group(book, group) if group else None
         text, span = ed.add_task(book, title, under=parent, group=grp, style=style,
                                  dialect=dialect(target.config, book))
-        if plan:  # the plan goes under the new task: find it in the new text
-            mid = parse_text(text, book.bom)
+        if steps:  # the plan goes under the new task: find it in the new text
+            mid = ed.parsed(text, book.bom, target.order)   # (consumes `book`)
             new_task = _task_in(mid, span)
             if new_task is None:
                 raise ed.EditError("the new task could not be found after adding it; "
                                    "the book is unchanged")
-            text = ed.add_plan(mid, new_task, list(plan), Style(mid, style.language))
-        before = sum(1 for _ in book.all_tasks())
+            text = ed.add_plan(mid, new_task, steps, Style(mid, style.language))
 
         def check(new: Book) -> str | None:
             if sum(1 for _ in new.all_tasks()) != before + 1:
@@ -214,8 +226,7 @@ def add_task(target: Target, title: str, *, under: str | None = None, under_titl
 
 def add_plan(target: Target, address: str, steps: list[str], *, title: str | None = None) -> Outcome:
     """Append numbered steps to the task's plan, creating the section."""
-    if not steps:
-        raise UsageError("no plan steps given")
+    steps = _steps(steps)
 
     def op(book: Book, out: Outcome) -> tuple[str, Check]:
         task = find_task(book, address, title)
@@ -262,7 +273,7 @@ def change_status(target: Target, address: str, status: Status, *, force: bool =
         style = Style(book, language(target.config, book))
         text = ed.set_status(book, task, status, style)
         if note:
-            mid = parse_text(text, book.bom)
+            mid = ed.parsed(text, book.bom, target.order)
             t2 = find_same(mid, task)
             if t2 is None:
                 raise ed.EditError("the task changed its address; the book is unchanged")

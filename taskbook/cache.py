@@ -9,11 +9,18 @@ cache file is read, so they are never cached.
 
 Why it cannot serve a stale tree: an entry is used only when it was made from
 the very same bytes (SHA-1 of the book as read now) by the very same parser
-(taskbook's version and the size and mtime of every parser module).  A book
+(taskbook's version and the source of every parser module).  A book
 edited by anyone, or a new taskbook, simply misses.  A file that is truncated,
 corrupt or of another format misses too (checksum, magic, then a guarded
 `marshal.loads`).  The cache is written atomically (temporary file and
 rename) and is never the only copy of anything: deleting it is always safe.
+
+Which trees: a command that parsed a book saves that parse; an edit saves
+the tree it checked its result with, which the local re-parse
+(`parse.incremental`) usually made: that one is exactly the whole parse of
+the same text (the test suite compares every local re-parse it makes with a
+whole parse, and fuzzes them), and spot-checks itself on every run.  A tree
+renumbered by the config's `order` is not the parser's, and is not saved.
 
 What it keeps: the model (`taskbook.model`) without the per-line
 `blocks.Item` objects, which cost more to rebuild than they save.  Edits that
@@ -40,6 +47,7 @@ from .model import Book, Dialect, Form, Group, Note, Pending, Section, Status, T
 MIN_SIZE = 64 * 1024        # bytes; smaller books parse in a few milliseconds
 MAX_FILES = 64
 STALE = 600                 # seconds after which a leftover temporary file is garbage
+TMP_PREFIX = ".tbc-"
 FORMAT = 1                  # bump when the payload's layout changes
 MAGIC = b"TBCACHE\x00"
 _HEAD = len(MAGIC) + 20 + 20 + 4   # magic, book digest, parser signature, crc32
@@ -78,11 +86,10 @@ def parser_signature() -> bytes:
         for name in ("model.py", "markers.py", "cache.py", "config.py", "parse/__init__.py",
                      "parse/blocks.py", "parse/tasks.py", "parse/address.py",
                      "parse/incremental.py"):
-            try:
-                st = os.stat(here / name)
-                h.update(f"{name}:{st.st_size}:{st.st_mtime_ns};".encode())
+            try:  # the code itself (~0.3 ms): mtimes of a reproducible build are all alike
+                h.update((here / name).read_bytes())
             except OSError:
-                h.update(f"{name}:missing;".encode())
+                h.update(f"{name}:missing".encode())
         _signature = h.digest()
     return _signature
 
@@ -171,17 +178,28 @@ def _book(payload: tuple, data: bytes) -> Book:
         stored relative to the task's, which may have moved since)."""
         rows = marshal.loads(raw)
         own = task._item
-        if own is not None and own.__class__ is not Pending:  # already scanned
-            while own.parent is not None:
-                own = own.parent
-            own = region((own.start, own.end))
+        scanned = None
+        if own is not None and own.__class__ is not Pending:
+            # the task's item was scanned already: its sections' are in that tree
+            root = own
+            while root.parent is not None:
+                root = root.parent
+            scanned, todo = {}, [root]
+            while todo:
+                x = todo.pop()
+                scanned[(x.start, x.text_pos)] = x
+                todo.extend(x.children)
         base = task.line
         out = []
         for kind, label, line, end, inline, bullet, text_pos, nested, spots in rows:
             line += base
             end += base
-            # a heading task's section is a top-level item: its own region
-            item = own if own is not None else region((line, end))
+            if scanned is not None:
+                item = scanned.get((line, text_pos))
+            elif own is not None:
+                item = own
+            else:  # a heading task's section is a top-level item: its own region
+                item = Pending(book, line, end)
             out.append(Section(kind, label, line, end, inline, item, book, bullet,
                                text_pos, nested, spots))
         return out
@@ -212,7 +230,7 @@ def _book(payload: tuple, data: bytes) -> Book:
 
 def save(book_path: Path, data: bytes, book: Book) -> None:
     """Remember `book` as the tree of `data`.  Best effort: never fails."""
-    if len(data) < MIN_SIZE or not enabled():
+    if len(data) < MIN_SIZE or not enabled() or book.reordered:
         return
     try:
         payload = marshal.dumps(_rows(book))
@@ -239,7 +257,7 @@ def _write(source: Path, data: bytes, payload: bytes) -> None:
         target = entry_path(source)
         target.parent.mkdir(parents=True, exist_ok=True)
         import tempfile  # paid only by a command that writes
-        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".tmp", dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(blob)
@@ -300,25 +318,26 @@ def _rows(book: Book) -> tuple:
 
 def _prune(folder: Path) -> None:
     """Keep the MAX_FILES most recently written entries, and drop temporary
-    files a killed taskbook left behind (older than STALE seconds)."""
+    files a killed taskbook left behind (older than STALE seconds).  Only
+    taskbook's own names are touched: the folder may be shared."""
     try:
         found = list(os.scandir(folder))
     except OSError:
         return
     now = time.time()
+    entries = []
     for e in found:
-        if e.name.endswith(".tmp"):
-            try:
+        try:
+            if e.name.startswith(TMP_PREFIX) and e.name.endswith(".tmp"):
                 if now - e.stat().st_mtime > STALE:
                     os.unlink(e.path)
-            except OSError:
-                pass
-    entries = [e for e in found if e.name.endswith(".tbc")]
-    if len(entries) <= MAX_FILES:
-        return
-    entries.sort(key=lambda e: e.stat().st_mtime_ns, reverse=True)
-    for e in entries[MAX_FILES:]:
+            elif e.name.endswith(".tbc"):
+                entries.append((e.stat().st_mtime_ns, e.path))
+        except OSError:   # another taskbook pruning at the same time
+            continue
+    entries.sort(reverse=True)
+    for _, path in entries[MAX_FILES:]:
         try:
-            os.unlink(e.path)
+            os.unlink(path)
         except OSError:
             pass

@@ -53,7 +53,8 @@ class Draft:
         return s[:-1] if s.endswith("\r") else s
 
     def set(self, i: int, text: str) -> None:
-        self.lines[i] = text + (self.cr if self.lines[i].endswith("\r") else "")
+        """Replace line i's text; the line keeps its own ending."""
+        self.lines[i] = text + ("\r" if self.lines[i].endswith("\r") else "")
         self._touch(i, i + 1)
 
     def insert(self, at: int, texts: list[str]) -> None:
@@ -101,21 +102,27 @@ class Revision(str):
         return self
 
 
-def parsed(text: str, bom: bool) -> Book:
+def parsed(text: str, bom: bool, order: str | None = None) -> Book:
     """The Book of an edited text: re-parsed locally when `text` is a
     Revision whose change stays inside one top-level list item (the base book
-    is then consumed: its tasks move into the result), else parsed whole."""
+    is then consumed: its tasks move into the result), else parsed whole.
+    `order` is the config's (see `store.set_order`)."""
+    new = None
     if isinstance(text, Revision) and text.span[2]:
         from .parse.incremental import reparse
         new = reparse(text.base, text.lines, *text.span)
-        if new is not None:
-            return new
-    return parse_text(text, bom)
+    if new is None:
+        new = parse_text(text, bom)
+    if order is not None:
+        from .store import set_order
+        set_order(new, order)
+    return new
 
 
-def apply(book: Book, text: str, check) -> Book:
-    """Parse the edited text and run `check(new_book)`; refuse on failure."""
-    new = parsed(text, book.bom)
+def apply(book: Book, text: str, check, order: str | None = None) -> Book:
+    """Parse the edited text and run `check(new_book)`; refuse on failure.
+    `order` is the config's, applied as when the book was loaded."""
+    new = parsed(text, book.bom, order)
     problem = check(new)
     if problem:
         raise EditError(f"the edit was not applied: {problem}; the book is unchanged",

@@ -321,6 +321,7 @@ class Book:
         self.counts = (0, 0, 0)     # tasks per dialect: review, checklist, marked
         self.labelled = -1          # line of the first task with a label (任务：), or -1
         self.emoji = True           # the text may hold status emoji
+        self.reordered = False      # config `order` overrode the parser's (store.set_order)
 
     @property
     def lines(self) -> list[str]:

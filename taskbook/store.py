@@ -19,6 +19,7 @@ change made by someone else is overwritten.
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import stat as stat_mod
 from pathlib import Path
@@ -81,6 +82,8 @@ def load(path: Path, order: str | None = None) -> Loaded:
 
 
 def set_order(book: Book, order: str | None) -> None:
+    """Apply the config's `order` (newest-first/oldest-first) over the order
+    the parser guessed; it decides which of two equal titles is older."""
     if order not in ("newest-first", "oldest-first"):
         return
     newest = order == "newest-first"
@@ -88,6 +91,7 @@ def set_order(book: Book, order: str | None) -> None:
         from .parse.address import assign_addresses
         book.newest_first = newest
         book.by_id = assign_addresses(list(book.all_tasks()), newest)
+        book.reordered = True   # not the parser's own tree: the cache does not keep it
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -208,7 +212,11 @@ def transact(path: Path, edit: EditFn, *, create: bytes | None = None,
     path = Path(path)
     with lock_for(path):
         remove_stale_temps(path)
-        for _attempt in range(RETRIES):
+        for attempt in range(RETRIES):
+            if attempt:
+                # the books of earlier attempts are garbage with cycles (tasks
+                # and their parents); a CLI edit runs with the cyclic GC off
+                gc.collect()
             if create is not None and not path.exists():
                 loaded = Loaded(path, b"", parse(b""))
                 set_order(loaded.book, order)

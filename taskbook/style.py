@@ -21,9 +21,10 @@ class Style:
     """The book's habits, each learned the first time an edit asks for it
     (a log entry needs the section labels and indentation, not the bracket
     style of every status mark).  Habits are counted over the RECENT newest
-    top-level tasks and what they hold: authors change habits, the newest
-    tasks show the current ones, and a 10,000-task book costs no more than
-    a 200-task one."""
+    top-level tasks and what they hold, and over the whole book only when
+    those show no sign of the habit: authors change habits, the newest tasks
+    show the current ones, and a vote over 10,000 tasks would cost more than
+    the edit."""
 
     def __init__(self, book: Book, language: str | None = None) -> None:
         self.book = book
@@ -42,23 +43,42 @@ class Style:
     def _recent(self) -> list[Task]:
         return [t for top in self._recent_top for t in top.walk()]
 
-    @cached_property
-    def _review(self) -> list[Task]:
-        return [t for t in self._recent if t.form.dialect is Dialect.REVIEW]
+    def _samples(self, top_level: bool = False):
+        """The newest tasks, then (if they are not all) every task."""
+        recent, every = ((self._recent_top, self.book.tasks) if top_level
+                         else (self._recent, None))
+        yield recent
+        if top_level:
+            if len(every) > len(recent):
+                yield every
+        elif len(self._recent_top) < len(self.book.tasks):
+            yield self.tasks
+
+    def _vote(self, count, default, top_level: bool = False):
+        """The most common answer `count(tasks)` (a Counter) finds in the
+        newest tasks, else in all of them, else `default`."""
+        for tasks in self._samples(top_level):
+            c = count(tasks)
+            if c:
+                return c.most_common(1)[0][0]
+        return default
 
     @cached_property
     def label(self) -> str:
         """The label as written by the top-level review tasks: "任务：", "Task: "."""
-        labels = Counter(_norm_label(t.form.label) for t in self._recent_top
-                         if t.form.dialect is Dialect.REVIEW and t.form.label)
-        if labels:
-            return labels.most_common(1)[0][0]
-        return "任务：" if self.language == "zh" else "Task: "
+        return self._vote(lambda ts: Counter(_norm_label(t.form.label) for t in ts
+                                             if t.form.dialect is Dialect.REVIEW and t.form.label),
+                          "任务：" if self.language == "zh" else "Task: ", top_level=True)
 
     @cached_property
     def _marks(self) -> list[Task]:
         """Review tasks with a status word before or after the title."""
-        return [t for t in self._review if t.marker and t.form.marker_pos in ("prefix", "suffix")]
+        for tasks in self._samples():
+            marks = [t for t in tasks if t.form.dialect is Dialect.REVIEW and t.marker
+                     and t.form.marker_pos in ("prefix", "suffix")]
+            if marks:
+                return marks
+        return []
 
     @cached_property
     def fullwidth(self) -> bool:
@@ -86,10 +106,9 @@ class Style:
         return " " if (gaps.most_common(1)[0][0] if gaps else not self.fullwidth) else ""
 
     def _box_char(self, status: Status, default: str) -> str:
-        chars = Counter(t.marker[1] for t in self._recent
-                        if t.status is status and t.marker and len(t.marker) == 3
-                        and t.form.dialect is Dialect.CHECKLIST)
-        return chars.most_common(1)[0][0] if chars else default
+        return self._vote(lambda ts: Counter(t.marker[1] for t in ts
+                                             if t.status is status and t.marker and len(t.marker) == 3
+                                             and t.form.dialect is Dialect.CHECKLIST), default)
 
     @cached_property
     def done_box(self) -> str:
@@ -101,18 +120,20 @@ class Style:
         return self._box_char(Status.WORKING, "/")
 
     @cached_property
-    def _top_items(self) -> list[Task]:
-        return [t for t in self._recent_top if t.form.bullet is not None]
-
-    @cached_property
     def bullet(self) -> str:
         """The bullet of top-level tasks."""
-        c = Counter(t.form.bullet for t in self._top_items if t.form.bullet in "-*+").most_common(1)
-        return c[0][0] if c else "-"
+        return self._vote(lambda ts: Counter(t.form.bullet for t in ts
+                                             if t.form.bullet is not None and t.form.bullet in "-*+"),
+                          "-", top_level=True)
 
     @cached_property
     def blank_between(self) -> bool:
-        return _blank_between(self.book, self._top_items)
+        """Are top-level tasks separated by blank lines?"""
+        for tasks in self._samples(top_level=True):
+            vote = _blank_between(self.book, [t for t in tasks if t.form.bullet is not None])
+            if vote is not None:
+                return vote
+        return self.book.dialect is Dialect.REVIEW
 
     def paren(self, word: str) -> str:
         return f"（{word}）" if self.fullwidth else f"({word})"
@@ -122,8 +143,9 @@ def _norm_label(label: str) -> str:
     return label.replace("**", "")
 
 
-def _blank_between(book: Book, items: list[Task]) -> bool:
-    """Are consecutive top-level tasks of one list separated by a blank line?"""
+def _blank_between(book: Book, items: list[Task]) -> bool | None:
+    """Are consecutive top-level tasks of one list separated by a blank line?
+    None when no two of them show it."""
     votes = Counter()
     for a, b in zip(items, items[1:]):
         if a.form.nested or b.form.nested or a.group is not b.group:
@@ -133,7 +155,7 @@ def _blank_between(book: Book, items: list[Task]) -> bool:
             continue  # something else stands between them: not evidence
         votes[bool(gap)] += 1
     if not votes:
-        return book.dialect is Dialect.REVIEW
+        return None
     return votes.most_common(1)[0][0]
 
 

@@ -245,15 +245,19 @@ def test_an_unwritable_cache_directory_changes_nothing(tmp_path):
 def test_temporary_files_of_a_killed_writer_are_removed(cache_dir, tmp_path):
     data = b"- [ ] x\n"
     cache.save(tmp_path / "a.md", data, parse(data))
-    old = cache_dir / ".left-by-a-killed-writer.tmp"
+    old = cache_dir / f"{cache.TMP_PREFIX}left-by-a-killed-writer.tmp"
     old.write_bytes(b"half")
-    fresh = cache_dir / ".being-written-now.tmp"
+    fresh = cache_dir / f"{cache.TMP_PREFIX}being-written-now.tmp"
     fresh.write_bytes(b"half")
+    foreign = cache_dir / "someone-elses.tmp"     # the folder may be shared
+    foreign.write_bytes(b"not ours")
     past = old.stat().st_mtime - cache.STALE - 60
-    os.utime(old, (past, past))
+    for f in (old, foreign):
+        os.utime(f, (past, past))
     cache.save(tmp_path / "b.md", data, parse(data))
     assert not old.exists()
     assert fresh.exists()     # another taskbook may be writing it right now
+    assert foreign.exists()
 
 
 # ------------------------------------------------- settings of config.yaml

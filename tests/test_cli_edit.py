@@ -653,3 +653,48 @@ def test_add_to_a_plain_document_seed_003(tmp_path):
     added = inserted_lines(old, book.read_bytes())
     assert [t for _, t in added if t.strip()] and all("第一个任务" in t or not t.strip() for _, t in added)
     assert [t["title"] for t in all_tasks(book)] == ["第一个任务"]
+
+
+# ------------------------------------------- found by review, pinned here
+
+def test_the_config_order_holds_through_an_edit(tmp_path):
+    """Two equal titles: with `order: oldest-first` the second one is the
+    newer (-2); an edit must land on it and report it as that task."""
+    from taskbook import actions
+    from taskbook.config import Config
+    from taskbook.store import load
+    path = tmp_path / "b.md"
+    path.write_text("- Task: X\n- Task: Y\n- Task: X\n", encoding="utf-8")
+    target = actions.BookTarget(path, Config(None, {"log": {"timestamp": False}}),
+                                order="oldest-first")
+    second = [t for t in load(path, "oldest-first").book.all_tasks() if t.line == 2][0]
+    out = actions.status_verb(target, "start", second.id)
+    assert out.task is not None and out.task.line == 2 and out.task.id == second.id
+    assert path.read_text(encoding="utf-8").splitlines()[2].startswith("- (working) Task: X")
+
+
+def test_plan_steps_are_trimmed(tmp_path):
+    from taskbook import actions
+    from taskbook.config import Config
+    path = tmp_path / "b.md"
+    path.write_text("- [ ] a\n- [ ] b\n", encoding="utf-8")
+    target = actions.BookTarget(path, Config(None))
+    t = actions.add_plan(target, "a", ["  first \n", "second\n"]).task
+    assert [e.text for e in t.section("plan").entries] == ["first", "second"]
+    assert "\n\n" not in path.read_text(encoding="utf-8")
+    with pytest.raises(Exception, match="empty"):
+        actions.add_plan(target, "a", ["ok", " \n"])
+
+
+def test_habits_older_than_the_newest_tasks_are_still_followed():
+    """The newest 200 tasks show no status mark: the older ones say how
+    marks are written (after the title, full-width)."""
+    from taskbook import edit as ed
+    from taskbook.model import Status
+    from taskbook.parse import parse
+    from taskbook.style import RECENT, Style
+    lines = [f"- 任务：new {k}" for k in range(RECENT + 50)]
+    lines += [f"- 任务：old {k}（done）" for k in range(5)]
+    book = parse(("\n".join(lines) + "\n").encode())
+    text = ed.set_status(book, book.tasks[0], Status.DONE, Style(book))
+    assert text.splitlines()[0] == "- 任务：new 0（done）"

@@ -423,3 +423,15 @@ def test_untrusted_text_is_shown_inert(tmp_path):
     r = run("--book", book, "show", "\x1b[2Jnothing")
     line = assert_clean_error(r, 2)
     assert "\x1b" not in line
+
+
+def test_bidirectional_controls_in_a_title_are_shown_by_name(tmp_path):
+    """U+202E (right-to-left override) would make the terminal show the rest
+    of the line reversed: it is printed as its code, like other controls."""
+    book = tmp_path / "bidi.md"
+    book.write_text("- [ ] pay \u202eredro\u202c now\n", encoding="utf-8")
+    for cmd in (["list"], ["next"], ["show", "pay"]):
+        r = run("--book", book, *cmd)
+        assert r.returncode == 0, r.stderr
+        assert "\u202e" not in r.stdout and "\\u202e" in r.stdout, (cmd, r.stdout)
+    assert run_json("--book", book, "list")["tasks"][0]["title"] == "pay \u202eredro\u202c now"

@@ -163,3 +163,54 @@ def test_items_already_scanned_from_the_cache_move_with_their_tasks(tmp_path, mo
     got = incremental.reparse(book, text.lines, *text.span)
     assert got is not None
     assert describe(got) == describe(parse_text(text, False))
+
+
+def test_sections_built_after_a_move_find_their_items(tmp_path, monkeypatch):
+    """A cached task whose item was scanned but whose sections were not yet
+    built, moved by an edit above it: its sections must still find their
+    items (the reviewer's case: the plan got a second label)."""
+    monkeypatch.setenv("TASKBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "MIN_SIZE", 0)
+    data = b"- [ ] a\n\n- [ ] x\n  - Plan: p\n- [ ] y\n  - Plan: q\n"
+    path = tmp_path / "b.md"
+    cache.save(path, data, parse(data))
+    book = cache.load(path, data)
+    a, x, y = book.tasks
+    assert x.item is not None                  # scanned; its sections still unbuilt
+    text = ed.add_log(book, a, "moves x down", style=Style(book))
+    book = incremental.reparse(book, text.lines, *text.span)
+    assert book is not None
+    x = book.tasks[1]
+    assert x.sections[0].item is not None and x.sections[0].item.start == x.sections[0].line
+    plan = ed.add_plan(book, x, ["p2"], style=Style(book))
+    assert plan.count("Plan:") == 2            # x's and y's, not a second one under x
+    x_after = parse_text(plan, False).tasks[1]
+    assert [e.text for e in x_after.section("plan").entries] == ["p2"]
+
+
+def test_a_heading_between_joined_items_is_not_lost():
+    data = b"* [ ] s\n# H\n1. [ ] n\n"
+    base = parse(data)
+    lines = list(base.lines)
+    lines[1] = "==="
+    assert incremental.reparse(base, lines, 1, 2, 1) is None
+
+
+def test_a_group_ending_at_the_region_is_trimmed_again():
+    data = b"# G\n- [ ] target\n  - Plan:\n    1. s\n# H\n- [ ] b\n"
+    base = parse(data)
+    t = base.tasks[0]
+    text = ed.add_plan(base, t, ["t\n"], style=Style(base))
+    got = incremental.reparse(base, text.lines, *text.span)
+    whole = parse_text(text, False)
+    if got is not None:
+        assert describe(got) == describe(whole)
+
+
+def test_a_changed_line_keeps_its_own_line_ending():
+    """A book that mixes endings: the status line of a CRLF line stays CRLF
+    even when the book's first line ends in LF."""
+    from taskbook.model import Status
+    base = parse(b"- [ ] a\n- [ ] b\r\n- [ ] c\n")
+    text = ed.set_status(base, base.tasks[1], Status.DONE, Style(base))
+    assert text == "- [ ] a\n- [x] b\r\n- [ ] c\n"

@@ -22,7 +22,9 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
+# C0 and C1 controls (not tab and newline), and the bidirectional controls
+# that can make a terminal show text in another order than it is stored
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _picture(m: re.Match) -> str:
@@ -31,6 +33,8 @@ def _picture(m: re.Match) -> str:
         return chr(0x2400 + c)     # ␛ for ESC, ␀ for NUL ...
     if c == 0x7F:
         return "\u2421"            # ␡
+    if c > 0xFF:
+        return f"\\u{c:04x}"      # a bidirectional control, shown by name
     return f"\\x{c:02x}"
 
 

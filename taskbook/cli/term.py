@@ -115,7 +115,8 @@ class Writer:
         if isinstance(spans, str):
             spans = ((spans, None),)
         if crop and self.width is not None:
-            spans = self._crop(list(spans), self.width)
+            # a tab's width depends on where it falls: one space keeps the count exact
+            spans = self._crop([(t.replace("\t", " "), style) for t, style in spans], self.width)
         if self.styled:
             text = "".join(f"{sgr(style)}{t}{RESET}" if style and t else t for t, style in spans)
         else:
@@ -124,8 +125,8 @@ class Writer:
 
     @staticmethod
     def _crop(spans: list[Span], width: int) -> list[Span]:
-        if sum(cell_len(t) for t, _ in spans) <= width:
-            return spans
+        if width <= 0 or sum(cell_len(t) for t, _ in spans) <= width:
+            return spans    # (a terminal that reports no width: nothing to cut to)
         out: list[Span] = []
         left = width - 1   # room for the ellipsis
         for t, style in spans:

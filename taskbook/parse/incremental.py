@@ -38,8 +38,8 @@ from ..markers import EMOJI
 from ..model import Book, Pending, Task
 from .address import assign_addresses, reassign
 from .blocks import scan
-from .tasks import (build, decide_dialect, dialect_counts, first_block_line, is_newest_first,
-                    label_language, sample_language)
+from .tasks import (build, clean_title, decide_dialect, dialect_counts, first_block_line,
+                    is_newest_first, label_language, sample_language)
 
 __all__ = ["reparse"]
 
@@ -137,6 +137,8 @@ def reparse(book: Book, lines: list[str], a: int, b: int, k: int) -> Book | None
         reassign(book.by_id, gone, new_all, book.newest_first)
     else:  # the order of age flipped: every duplicate is numbered again
         book.by_id = assign_addresses(list(book.all_tasks()), book.newest_first)
+    if not _spot_check(book, old_top[i1:], new_all):
+        return None   # never expected; the caller then parses the whole text
     if os.environ.get("TASKBOOK_VERIFY_REPARSE"):
         _verify(book)
     return book
@@ -146,6 +148,11 @@ def reparse(book: Book, lines: list[str], a: int, b: int, k: int) -> Book | None
 
 def _line(x) -> int:
     return x.line
+
+
+def _blank(s: str) -> bool:
+    """Blank as CommonMark sees it (only spaces and tabs; "\u3000" is text)."""
+    return not s.strip(" \t\r")
 
 
 def _region(book: Book, a: int, b: int) -> tuple[int, int] | None:
@@ -163,13 +170,17 @@ def _region(book: Book, a: int, b: int) -> tuple[int, int] | None:
         if t._item is None:
             return None                 # a heading task
         s, e = t.root_span()
-        while e < len(lines) and not lines[e].strip():
+        while e < len(lines) and _blank(lines[e]):
             e += 1
         if s <= b and a <= e:           # touches the change
             r0 = s if r0 < 0 else min(r0, s)
             r1 = max(r1, e)
     if r0 < 0 or r0 > a or b > r1:
         return None
+    groups = book.groups
+    k = bisect_left(groups, r0, key=_line)
+    if k < len(groups) and groups[k].line < r1:
+        return None                     # a heading between the items joined
     return r0, r1
 
 
@@ -182,17 +193,16 @@ def _opens_alike(old: str, new: str) -> bool:
 
 
 def _fresh_after(lines: list[str], n1: int) -> bool:
-    """Does the first non-blank line from n1 on start a new top-level block
-    whatever comes before it?"""
-    i = n1
-    while i < len(lines) and not lines[i].strip():
-        i += 1
-    if i == len(lines):
+    """Does line n1 (the first non-blank line after the region, or the end)
+    start a new top-level block whatever the region ended with?  A bullet
+    item or an ATX heading always does; any other unindented line does after
+    a blank line (no paragraph is open then, and no item can hold it)."""
+    if n1 == len(lines):
         return True
-    s = lines[i]
+    s = lines[n1]
     if s[:1] in (" ", "\t"):
         return False
-    return i > n1 or _FRESH.match(s) is not None
+    return _FRESH.match(s) is not None or (n1 > 0 and _blank(lines[n1 - 1]))
 
 
 def _all_in_items(lines: list[str], blocks) -> bool:
@@ -208,10 +218,27 @@ def _all_in_items(lines: list[str], blocks) -> bool:
         if r.quoted:
             return False
         for i in range(covered, r.start):
-            if lines[i].strip():
+            if not _blank(lines[i]):
                 return False
         covered = r.end
-    return all(not s.strip() for s in lines[covered:])
+    return all(_blank(s) for s in lines[covered:])
+
+
+def _spot_check(book: Book, moved_top: list[Task], new_all: list[Task]) -> bool:
+    """Does each new task, and a sample of the moved ones, still find its
+    title on its line?  A cheap guard for the worst failure a splice could
+    have (tasks pointing at the wrong lines), run on every local re-parse."""
+    step = max(1, len(moved_top) // 8)
+    sample = new_all + moved_top[::step] + moved_top[-1:]
+    lines = book.lines
+    for t in sample:
+        if t.line >= len(lines):
+            return False
+        s = lines[t.line]
+        a, b = t.form.title_span
+        if clean_title((s[:-1] if s.endswith("\r") else s)[a:b]) != t.title:
+            return False
+    return True
 
 
 # ---------------------------------------------------------------- moving
@@ -283,7 +310,7 @@ def _move_groups(book: Book, group, r0: int, r1: int, delta: int, lines: list[st
     g = group
     n1 = r1 + delta
     while g is not None:
-        if g.end >= r1:      # its text goes on after the region
+        if g.end > r1:       # its text goes on after the region
             g.end += delta
         else:                # its text ends in the region: where it ends now
             end = n1
