@@ -256,8 +256,8 @@ def _write(source: Path, data: bytes, payload: bytes) -> None:
                          zlib.crc32(payload).to_bytes(4, "big"), payload))
         target = entry_path(source)
         target.parent.mkdir(parents=True, exist_ok=True)
-        import tempfile  # paid only by a command that writes
-        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".tmp", dir=target.parent)
+        from .store import create_temp
+        fd, tmp = create_temp(target.parent, TMP_PREFIX, ".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(blob)

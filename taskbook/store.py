@@ -110,8 +110,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     # always lets write (and the rename below would bypass the mode)
     if mode is not None and (not mode & 0o222 or not os.access(path, os.W_OK)):
         raise UsageError(f"cannot write {path}: the file is read-only")
-    import tempfile  # ~3 ms of imports, paid only by a command that writes
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tbtmp", dir=directory)
+    fd, tmp = create_temp(directory, f".{path.name}.", ".tbtmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -131,6 +130,19 @@ def atomic_write(path: Path, data: bytes) -> None:
             pass
         raise
     _fsync_dir(directory)
+
+
+def create_temp(directory: Path, prefix: str, suffix: str) -> tuple[int, str]:
+    """A new file of our own in `directory` (created with O_EXCL, mode 0600):
+    what tempfile.mkstemp does, without the ~5 ms its imports cost."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        name = os.path.join(directory, f"{prefix}{os.getpid()}-{os.urandom(6).hex()}{suffix}")
+        try:
+            return os.open(name, flags, 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"cannot create a temporary file in {directory}")
 
 
 def remove_stale_temps(path: Path) -> None:

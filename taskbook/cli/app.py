@@ -1,9 +1,9 @@
 """The Typer application: global options and the command groups.
 
 Every call is a fresh process, so the app is built for the command being run:
-`make_app(argv)` imports and registers only the module that defines that
-command (Typer inspects every registered function's signature when it builds
-the click group, ~25 ms for all of them).  `--help`, completion and anything
+`make_app(argv)` imports only the module that defines that command and keeps
+only that command (Typer inspects every registered function's signature when
+it builds the click group, ~25 ms for all of them).  `--help`, completion and anything
 that is not a known command get the whole app, so help, "did you mean" and
 completion see every command.
 """
@@ -62,4 +62,7 @@ def make_app(argv: list[str] | None = None) -> typer.Typer:
     modules = [MODULE_OF[name]] if name else list(MODULES)
     for mod in modules:
         importlib.import_module(f"{__package__}.{mod}").register(app)
+    if name:  # only the command being run is turned into a click command
+        app.registered_commands = [c for c in app.registered_commands if c.name == name]
+        app.registered_groups = [g for g in app.registered_groups if g.name == name]
     return app
