@@ -256,18 +256,8 @@ def _write(source: Path, data: bytes, payload: bytes) -> None:
                          zlib.crc32(payload).to_bytes(4, "big"), payload))
         target = entry_path(source)
         target.parent.mkdir(parents=True, exist_ok=True)
-        from .store import create_temp
-        fd, tmp = create_temp(target.parent, TMP_PREFIX, ".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(blob)
-            os.replace(tmp, target)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        from .store import replace_file
+        replace_file(target, blob, TMP_PREFIX, ".tmp")   # a cache needs no fsync
         _prune(target.parent)
     except Exception:
         return

@@ -53,10 +53,10 @@ class Section:
     """A labelled part of a task: analysis, plan, log, problems or next step."""
 
     __slots__ = ("kind", "label", "line", "end", "inline", "bullet", "text_pos", "nested",
-                 "_item", "_lines", "_spots", "_entries")
+                 "_item", "_book", "_spots", "_entries")
 
     def __init__(self, kind: str, label: str, line: int, end: int, inline: str,
-                 item: object | None, lines: "list[str] | Book", bullet: str = "-",
+                 item: object | None, book: "Book | None", bullet: str = "-",
                  text_pos: int = 0, nested: bool = False, spots: tuple | None = None) -> None:
         self.kind = kind        # analysis | plan | log | problems | next
         self.label = label      # as written in the book, e.g. "修改计划"
@@ -67,7 +67,7 @@ class Section:
         self.text_pos = text_pos  # where the label's text starts on its line
         self.nested = nested    # inside another section (seed 000's 分析)
         self._item = item       # the blocks.Item holding it (see `item`)
-        self._lines = lines     # the Book (or, while parsing, its lines)
+        self._book = book       # whose lines hold the entries (set once the Book exists)
         # where the entries' texts start, as (line after the section's line,
         # column) pairs: given by the cache, else read from the Item
         self._spots = spots
@@ -87,9 +87,7 @@ class Section:
         """The section's own items (plan steps, log entries), computed on demand."""
         e = self._entries
         if e is None:
-            lines = self._lines
-            if lines.__class__ is not list:  # the Book: its lines as they are now
-                lines = lines.lines
+            lines = self._book.lines
             base = self.line
             e = []
             for rel, pos in self.spots():

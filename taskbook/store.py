@@ -110,18 +110,28 @@ def atomic_write(path: Path, data: bytes) -> None:
     # always lets write (and the rename below would bypass the mode)
     if mode is not None and (not mode & 0o222 or not os.access(path, os.W_OK)):
         raise UsageError(f"cannot write {path}: the file is read-only")
-    fd, tmp = create_temp(directory, f".{path.name}.", ".tbtmp")
+    if mode is None:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    replace_file(path, data, f".{path.name}.", ".tbtmp", mode=mode, durable=True)
+    _fsync_dir(directory)
+
+
+def replace_file(path: Path, data: bytes, prefix: str, suffix: str, *,
+                 mode: int | None = None, durable: bool = False) -> None:
+    """Write `data` to a new file beside `path` and rename it over `path`,
+    so readers see the old or the new file; `durable` fsyncs it first.  The
+    temporary file is removed if anything fails."""
+    fd, tmp = create_temp(Path(path).parent, prefix, suffix)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -129,7 +139,6 @@ def atomic_write(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
-    _fsync_dir(directory)
 
 
 def create_temp(directory: Path, prefix: str, suffix: str) -> tuple[int, str]:

@@ -160,15 +160,7 @@ def test_streaming_in_random_pieces_gives_the_same_result():
     whole = [d.to_json() for d in parse_text(cleaned_whole(raw)).diagnostics]
     rnd = random.Random(4)
     for _ in range(5):
-        scan, cleaner, i = Scan(), Cleaner(), 0
-        while i < len(raw):
-            n = rnd.randint(1, 300)
-            for buf, start, end in cleaner.feed(raw[i:i + n]):
-                scan.feed_bytes(0, buf, start, end)
-            i += n
-        for buf, start, end in cleaner.flush():
-            scan.feed_bytes(0, buf, start, end)
-        assert [d.to_json() for d in scan.close().diagnostics] == whole
+        assert [d.to_json() for d in _through_cleaner(raw, rnd, 300).diagnostics] == whole
     assert len(whole) == 13
 
 
@@ -342,11 +334,13 @@ EDGES = [
 ]
 
 
-def _through_cleaner(text: str, rng: random.Random):
-    """`text` as the runner feeds it: reads of random sizes, cut into pieces by the Cleaner."""
-    raw, scan, cleaner, i = text.encode("utf-8"), Scan(), Cleaner(), 0
+def _through_cleaner(text: str | bytes, rng: random.Random, most: int = 400):
+    """`text` as the runner feeds it: reads of random sizes (up to `most`
+    bytes), cut into pieces by the Cleaner; the collector of what was found."""
+    raw = text.encode("utf-8") if isinstance(text, str) else text
+    scan, cleaner, i = Scan(), Cleaner(), 0
     while i < len(raw):
-        n = rng.randint(1, 400)
+        n = rng.randint(1, most)
         for buf, start, end in cleaner.feed(raw[i:i + n]):
             scan.feed_bytes(0, buf, start, end)
         i += n

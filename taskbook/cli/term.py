@@ -92,13 +92,6 @@ def cut(text: str, width: int) -> str:
     return text  # pragma: no cover - cell_len said it was wider
 
 
-def crop(text: str, width: int) -> str:
-    """`text` cut to `width` columns, ending in "…" when something was cut."""
-    if cell_len(text) <= width:
-        return text
-    return cut(text, width - 1) + ELLIPSIS if width > 0 else ""
-
-
 class Writer:
     """Writes lines made of styled spans to a stream (stdout by default)."""
 

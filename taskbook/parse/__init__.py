@@ -52,11 +52,11 @@ def parse_text(text: str, bom: bool = False) -> Book:
     from .tasks import build
     lines = text.split("\n")
     bare = [s[:-1] if s.endswith("\r") else s for s in lines] if "\r" in text else lines
-    # The parser allocates ~10 objects per line and frees none of them, which
-    # makes the cyclic GC run again and again for nothing on a large book.
     # one `in` per mark runs at memchr speed; a regex alternation over a
     # 7 MB book took 60 ms
     has_emoji = any(e in text for e in EMOJI)
+    # The parser allocates ~10 objects per line and frees none of them, which
+    # makes the cyclic GC run again and again for nothing on a large book.
     gc_was_on = gc.isenabled()
     gc.disable()
     try:
@@ -75,5 +75,5 @@ def parse_text(text: str, bom: bool = False) -> Book:
     book.by_id = assign_addresses(all_tasks, book.newest_first)
     for t in all_tasks:  # entries read their text from the book's current lines
         for s in t._sections:
-            s._lines = book
+            s._book = book
     return book

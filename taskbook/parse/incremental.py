@@ -96,7 +96,7 @@ def reparse(book: Book, lines: list[str], a: int, b: int, k: int) -> Book | None
         for s in t._sections:
             s.line += r0
             s.end += r0
-            s._lines = book
+            s._book = book
     moved: dict[int, object] = {}
     for top in old_top[i1:]:
         for t in top.walk():

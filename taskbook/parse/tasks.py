@@ -530,7 +530,7 @@ def _item_sections(lines: list[str], task: Task) -> None:
         if sec is None:
             continue
         kind, label, inline = sec
-        sections.append(Section(kind, label, it.start, it.end, inline, it, lines, it.marker, tp))
+        sections.append(Section(kind, label, it.start, it.end, inline, it, None, it.marker, tp))
         if kind != "analysis":
             continue
         for c in it.children:
@@ -541,7 +541,7 @@ def _item_sections(lines: list[str], task: Task) -> None:
             if tp < len(s) and s[tp] in first_chars:
                 sub = _section_of(s, tp)
                 if sub is not None and not sub[2]:
-                    sections.append(Section(sub[0], sub[1], c.start, c.end, "", c, lines,
+                    sections.append(Section(sub[0], sub[1], c.start, c.end, "", c, None,
                                             c.marker, tp, True))
 
 
@@ -557,7 +557,7 @@ def _heading_sections(lines: list[str], task: Task, blocks: Blocks) -> None:
             if sec is not None:
                 kind, label, inline = sec
                 task.sections.append(Section(kind, label, it.start, it.end, inline,
-                                             it, lines, it.marker, it.text_pos))
+                                             it, None, it.marker, it.text_pos))
 
 
 def sample_language(lines: list[str]) -> str:
