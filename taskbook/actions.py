@@ -25,7 +25,7 @@ from .query import resolve
 from .store import Loaded, transact
 from .style import Style
 
-Check = Callable[[Book], "str | None"]
+Check = ed.Check
 Require = Callable[[Task], "str | None"]
 
 
@@ -64,19 +64,15 @@ class NeedsForce(UsageError):
     """A rule refused the edit; the same edit with force=True would be made."""
 
 
-def run_edit(target: Target, op: Callable[[Book, Outcome], tuple[str, Check]], *,
+def run_edit(target: Target, op: Callable[[Book, Outcome], tuple[ed.Change, Check]], *,
              create: bool = False) -> Outcome:
-    """Run one edit transaction.  `op` returns the new text and a check."""
+    """Run one edit transaction.  `op` returns the change and a check."""
     out = Outcome()
 
     def fn(loaded: Loaded) -> bytes | None:
-        book = loaded.book
-        bom = book.bom
-        text, check = op(book, out)
-        new = ed.apply(book, text, check, target.order)
-        out.book = new
-        data = text.encode("utf-8")   # the text the new book was parsed from
-        return b"\xef\xbb\xbf" + data if bom else data
+        change, check = op(loaded.book, out)
+        out.book = ed.apply(change, check, target.order)
+        return change.data()   # the text the new book was parsed from
 
     _, written = transact(target.path, fn, create=b"" if create else None, order=target.order)
     if written is not None and out.book is not None:
@@ -196,20 +192,21 @@ def add_task(target: Target, title: str, *, under: str | None = None, under_titl
 
     steps = _steps(plan) if plan else []
 
-    def op(book: Book, out: Outcome) -> tuple[str, Check]:
-        before = sum(1 for _ in book.all_tasks())
+    def op(book: Book, out: Outcome) -> tuple[ed.Change, Check]:
+        before = len(book.by_id)   # every task has one address
         style = Style(book, language(target.config, book))
         parent = find_task(book, under, under_title) if under else None
         grp = find_group(book, group) if group else None
-        text, span = ed.add_task(book, title, under=parent, group=grp, style=style,
-                                 dialect=dialect(target.config, book))
+        change = ed.add_task(book, title, under=parent, group=grp, style=style,
+                             dialect=dialect(target.config, book))
+        span = change.inserted
         if steps:  # the plan goes under the new task: find it in the new text
-            mid = ed.parsed(text, book.bom, target.order)   # (consumes `book`)
+            mid = change.parse(target.order)
             new_task = _task_in(mid, span)
             if new_task is None:
                 raise ed.EditError("the new task could not be found after adding it; "
                                    "the book is unchanged")
-            text = ed.add_plan(mid, new_task, steps, Style(mid, style.language))
+            change = ed.add_plan(mid, new_task, steps, Style(mid, style.language))
 
         def check(new: Book) -> str | None:
             if sum(1 for _ in new.all_tasks()) != before + 1:
@@ -219,7 +216,7 @@ def add_task(target: Target, title: str, *, under: str | None = None, under_titl
                 return "the new task is not where it was written"
             out.task = t
             return None
-        return text, check
+        return change, check
 
     return run_edit(target, op, create=True)
 
@@ -228,11 +225,11 @@ def add_plan(target: Target, address: str, steps: list[str], *, title: str | Non
     """Append numbered steps to the task's plan, creating the section."""
     steps = _steps(steps)
 
-    def op(book: Book, out: Outcome) -> tuple[str, Check]:
+    def op(book: Book, out: Outcome) -> tuple[ed.Change, Check]:
         task = find_task(book, address, title)
         before = count(task, "plan")
-        text = ed.add_plan(book, task, steps, Style(book, language(target.config, book)))
-        return text, same_task_check(task, out, lambda t: count(t, "plan") >= before + len(steps))
+        change = ed.add_plan(book, task, steps, Style(book, language(target.config, book)))
+        return change, same_task_check(task, out, lambda t: count(t, "plan") >= before + len(steps))
 
     return run_edit(target, op)
 
@@ -244,12 +241,12 @@ def add_log(target: Target, address: str, message: str, *, stamp: str | None = N
     if not message:
         raise UsageError("the log message is empty")
 
-    def op(book: Book, out: Outcome) -> tuple[str, Check]:
+    def op(book: Book, out: Outcome) -> tuple[ed.Change, Check]:
         task = find_task(book, address, title)
         before = count(task, "log")
-        text = ed.add_log(book, task, message, stamp=stamp,
-                          style=Style(book, language(target.config, book)))
-        return text, same_task_check(task, out, lambda t: count(t, "log") == before + 1)
+        change = ed.add_log(book, task, message, stamp=stamp,
+                            style=Style(book, language(target.config, book)))
+        return change, same_task_check(task, out, lambda t: count(t, "log") == before + 1)
 
     return run_edit(target, op)
 
@@ -264,21 +261,22 @@ def change_status(target: Target, address: str, status: Status, *, force: bool =
     """
     when = stamp(target.config, target.path)
 
-    def op(book: Book, out: Outcome) -> tuple[str, Check]:
+    def op(book: Book, out: Outcome) -> tuple[ed.Change, Check]:
         task = find_task(book, address, title)
         if require is not None and not force:
             problem = require(task)
             if problem:
                 raise NeedsForce(problem, hint="use --force to do it anyway")
         style = Style(book, language(target.config, book))
-        text = ed.set_status(book, task, status, style)
+        change = ed.set_status(book, task, status, style)
         if note:
-            mid = ed.parsed(text, book.bom, target.order)
+            mid = change.parse(target.order)
             t2 = find_same(mid, task)
             if t2 is None:
                 raise ed.EditError("the task changed its address; the book is unchanged")
-            text = ed.add_log(mid, t2, f"{log_prefix}{note}", stamp=when, style=Style(mid, style.language))
-        return text, same_task_check(task, out, lambda t: t.status is status)
+            change = ed.add_log(mid, t2, f"{log_prefix}{note}", stamp=when,
+                                style=Style(mid, style.language))
+        return change, same_task_check(task, out, lambda t: t.status is status)
 
     return run_edit(target, op)
 

@@ -117,11 +117,10 @@ def _task_subranges(v: _Version, t: Task) -> list[_Range]:
     section_lines = {s.line for s in t.sections}
     for s in t.sections:
         rs.append(_Range(s.line, s.end, ("S", s.kind, s.label)))
-        for e in (s.item.children if s.item is not None else ()):
-            if e.start in v.task_lines or e.start in section_lines:
+        for e in s.entries:
+            if e.line in v.task_lines or e.line in section_lines:
                 continue        # a sub-task or a nested section: its own range
-            text = v.book.line_text(e.start)[e.text_pos:].strip()
-            rs.append(_Range(e.start, e.end, ("E", text)))
+            rs.append(_Range(e.line, e.end, ("E", e.text)))
     return _nest(rs)
 
 

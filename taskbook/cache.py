@@ -22,10 +22,11 @@ the same text (the test suite compares every local re-parse it makes with a
 whole parse, and fuzzes them), and spot-checks itself on every run.  A tree
 renumbered by the config's `order` is not the parser's, and is not saved.
 
-What it keeps: the model (`taskbook.model`) without the per-line
-`blocks.Item` objects, which cost more to rebuild than they save.  Edits that
-need an Item get it from `model.Pending`, which scans just that task's
-top-level list item.
+What it keeps: the model (`taskbook.model`).  A book from the cache is a
+`CachedBook` of `CachedTask`s: the same model, but a task's form and
+sections are unpacked the first time they are read, and the book's text is
+decoded the first time it is needed, so listing 10,000 cached tasks builds
+no objects nobody looks at.
 
 Where: `$TASKBOOK_CACHE_DIR`, else `$XDG_CACHE_HOME/taskbook`, else
 `~/.cache/taskbook`; one file per book (named by a hash of its real path),
@@ -34,7 +35,6 @@ at most MAX_FILES of them.  `TASKBOOK_CACHE=off` switches the cache off.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import marshal
 import os
@@ -42,13 +42,13 @@ import time
 import zlib
 from pathlib import Path
 
-from .model import Book, Dialect, Form, Group, Note, Pending, Section, Status, Task
+from .model import Book, Dialect, Entry, Form, Group, Note, Section, Status, Task
 
 MIN_SIZE = 64 * 1024        # bytes; smaller books parse in a few milliseconds
 MAX_FILES = 64
 STALE = 600                 # seconds after which a leftover temporary file is garbage
 TMP_PREFIX = ".tbc-"
-FORMAT = 1                  # bump when the payload's layout changes
+FORMAT = 2                  # bump when the payload's layout changes
 MAGIC = b"TBCACHE\x00"
 _HEAD = len(MAGIC) + 20 + 20 + 4   # magic, book digest, parser signature, crc32
 
@@ -119,17 +119,10 @@ def load(book_path: Path, data: bytes) -> Book | None:
     payload = _payload(book_path, data)
     if payload is None:
         return None
-    # like the parser, this allocates many objects and frees none: the cyclic
-    # GC would run again and again for nothing (it tripled the time)
-    gc_was_on = gc.isenabled()
-    gc.disable()
     try:
         return _book(marshal.loads(payload), data)
     except Exception:  # a damaged entry is a miss, never an error
         return None
-    finally:
-        if gc_was_on:
-            gc.enable()
 
 
 def load_settings(config_path: Path, data: bytes):
@@ -146,8 +139,82 @@ def load_settings(config_path: Path, data: bytes):
     return settings if kind == "settings" and isinstance(settings, dict) else None
 
 
+class CachedBook(Book):
+    """A Book read from the cache: its text is decoded (and its list of
+    top-level items unpacked) the first time something reads them."""
+
+    def __init__(self, source: bytes, top_items: bytes, **fields) -> None:
+        super().__init__([], **fields)
+        del self.lines, self.top_items  # until read: see __getattr__
+        self._source = source           # UTF-8 text without the BOM
+        self._top_items = top_items
+
+    def __getattr__(self, name: str):
+        if name == "lines":
+            self.lines = self._source.decode("utf-8").split("\n")
+            self._source = b""
+            return self.lines
+        if name == "top_items":
+            flat = marshal.loads(self._top_items)
+            self.top_items = list(zip(flat[::2], flat[1::2]))
+            return self.top_items
+        raise AttributeError(name)
+
+
+class CachedTask(Task):
+    """A Task read from the cache: its form and sections stay packed
+    (marshalled bytes, lines relative to the task's) until first read."""
+
+    __slots__ = ("_form_raw", "_sections_raw")
+
+    def __init__(self, id: str, title: str, status: Status, marker: str | None, line: int,
+                 end: int, depth: int, level: int, form_raw: bytes, sections_raw: bytes) -> None:
+        self.id = id
+        self.title = title
+        self.status = status
+        self.marker = marker
+        self.line = line
+        self.end = end
+        self.depth = depth
+        self.level = level
+        self.parent = None
+        self.children = []
+        self.group = None
+        self._form_raw = form_raw
+        self._sections_raw = sections_raw
+        if not sections_raw:
+            self.sections = []
+
+    def __getattr__(self, name: str):
+        if name == "form":
+            f = marshal.loads(self._form_raw)
+            self.form = Form(_DIALECT[f[0]], *f[1:])
+            return self.form
+        if name == "sections":
+            self.sections = _sections(self.line, marshal.loads(self._sections_raw))
+            return self.sections
+        raise AttributeError(name)
+
+    def shifted(self, d: int) -> Task:
+        # still packed: what is packed is relative to the task's line
+        return CachedTask(self.id, self.title, self.status, self.marker, self.line + d,
+                          self.end + d, self.depth, self.level, self._form_raw,
+                          self._sections_raw)
+
+
+def _sections(base: int, rows: tuple) -> list[Section]:
+    """A task's sections from their rows (lines relative to the task's)."""
+    out = []
+    for kind, label, line, end, inline, bullet, text_pos, nested, entry_rows in rows:
+        entries = [Entry(base + e_line, base + e_end, text, e_bullet)
+                   for e_line, e_end, text, e_bullet in entry_rows]
+        out.append(Section(kind, label, base + line, base + end, inline, bullet, text_pos,
+                           nested, entries))
+    return out
+
+
 def _book(payload: tuple, data: bytes) -> Book:
-    fmt, meta, task_rows, group_rows, note_rows = payload
+    fmt, meta, task_rows, group_rows, note_rows, top_items = payload
     if fmt != FORMAT:
         raise ValueError("cache format")
     bom, dialect, language, newest_first, preamble_end, counts, labelled, emoji = meta
@@ -155,64 +222,20 @@ def _book(payload: tuple, data: bytes) -> Book:
     for title, level, line, end, parent in group_rows:
         groups.append(Group(title, level, line, end, groups[parent] if parent >= 0 else None))
     notes = [Note(title, line, end) for title, line, end in note_rows]
-    source = data[3:] if bom else data
-    book = Book(None, bom, _DIALECT[dialect], language, newest_first, [], groups, notes,
-                preamble_end, source=source)
+    book = CachedBook(data[3:] if bom else data, top_items, bom=bom,
+                      dialect=_DIALECT[dialect], language=language, newest_first=newest_first,
+                      tasks=[], groups=groups, notes=notes, preamble_end=preamble_end)
     book.counts = counts
     book.labelled = labelled
     book.emoji = emoji
-    regions: dict[tuple[int, int], Pending] = {}
-
-    def region(span: tuple[int, int]) -> Pending:
-        p = regions.get(span)
-        if p is None:
-            p = regions[span] = Pending(book, span[0], span[1])
-        return p
-
-    def form(task: Task, raw: bytes) -> Form:
-        f = marshal.loads(raw)
-        return Form(_DIALECT[f[0]], *f[1:])
-
-    def sections(task: Task, raw: bytes) -> list[Section]:
-        """A task's sections, built when first asked for (their lines are
-        stored relative to the task's, which may have moved since)."""
-        rows = marshal.loads(raw)
-        own = task._item
-        scanned = None
-        if own is not None and own.__class__ is not Pending:
-            # the task's item was scanned already: its sections' are in that tree
-            root = own
-            while root.parent is not None:
-                root = root.parent
-            scanned, todo = {}, [root]
-            while todo:
-                x = todo.pop()
-                scanned[(x.start, x.text_pos)] = x
-                todo.extend(x.children)
-        base = task.line
-        out = []
-        for kind, label, line, end, inline, bullet, text_pos, nested, spots in rows:
-            line += base
-            end += base
-            if scanned is not None:
-                item = scanned.get((line, text_pos))
-            elif own is not None:
-                item = own
-            else:  # a heading task's section is a top-level item: its own region
-                item = Pending(book, line, end)
-            out.append(Section(kind, label, line, end, inline, item, book, bullet,
-                               text_pos, nested, spots))
-        return out
-
     tasks: list[Task] = []
     top = book.tasks
     by_id = book.by_id
     status_of = _STATUS
     for (tid, title, status, marker, line, end, depth, parent, group, level,
-         form_raw, root, section_raw) in task_rows:
-        t = Task(tid, title, status_of[status], marker, line, end, depth, (form, form_raw),
-                 region((line + root[0], line + root[1])) if root is not None else None, level,
-                 (sections, section_raw) if section_raw else None)
+         form_raw, section_raw) in task_rows:
+        t = CachedTask(tid, title, status_of[status], marker, line, end, depth, level,
+                       form_raw, section_raw)
         if group >= 0:
             t.group = groups[group]
         if parent >= 0:
@@ -272,38 +295,39 @@ def _rows(book: Book) -> tuple:
     task_rows = []
     for t in book.all_tasks():
         task_index[id(t)] = len(task_rows)
-        tl = t.line
-        span = t.root_span()
-        root = (span[0] - tl, span[1] - tl) if span is not None else None
-        # a task's form and sections are marshalled on their own, so loading
-        # the cache makes one bytes object of each, not dozens of tuples;
-        # lines are relative to the task's, entries' to their section's, so
-        # what came from the cache untouched is written back as it was
-        f = t._form
-        if f.__class__ is tuple:
-            form = f[1]
+        if type(t) is CachedTask:
+            # still valid: lines are relative to the task's
+            form, sections = t._form_raw, t._sections_raw
         else:
-            form = marshal.dumps((f.dialect.value, f.kind, f.prefix_end, f.marker_span,
-                                  f.marker_pos, f.title_span, f.label, f.struck, f.tag_span,
-                                  f.bullet, f.nested))
-        secs = t._sections
-        if secs.__class__ is tuple:
-            sections = secs[1]
-        elif secs:
-            sections = marshal.dumps(tuple(
-                (s.kind, s.label, s.line - tl, s.end - tl, s.inline, s.bullet, s.text_pos,
-                 s.nested, s.spots())
-                for s in secs))
-        else:
-            sections = b""
+            form, sections = _form_raw(t.form), _sections_raw(t.line, t.sections)
         task_rows.append((
-            t.id, t.title, _VALUE[t.status], t.marker, tl, t.end, t.depth,
+            t.id, t.title, _VALUE[t.status], t.marker, t.line, t.end, t.depth,
             task_index[id(t.parent)] if t.parent is not None else -1,
             group_index[id(t.group)] if t.group is not None else -1,
-            t.level, form, root, sections))
+            t.level, form, sections))
     meta = (book.bom, book.dialect.value, book.language, book.newest_first, book.preamble_end,
             book.counts, book.labelled, book.emoji)
-    return (FORMAT, meta, task_rows, group_rows, note_rows)
+    top_items = marshal.dumps([x for span in book.top_items for x in span])
+    return (FORMAT, meta, task_rows, group_rows, note_rows, top_items)
+
+
+def _form_raw(f: Form) -> bytes:
+    """A task's form, marshalled on its own: loading the cache then makes one
+    bytes object of it, not a dozen tuples."""
+    return marshal.dumps((f.dialect.value, f.kind, f.prefix_end, f.marker_span,
+                          f.marker_pos, f.title_span, f.label, f.struck, f.tag_span,
+                          f.bullet, f.nested))
+
+
+def _sections_raw(base: int, sections: list[Section]) -> bytes:
+    """A task's sections, marshalled on their own, lines relative to the
+    task's (`base`), so that a task that only moved keeps the same bytes."""
+    if not sections:
+        return b""
+    return marshal.dumps(tuple(
+        (s.kind, s.label, s.line - base, s.end - base, s.inline, s.bullet, s.text_pos, s.nested,
+         tuple((e.line - base, e.end - base, e.text, e.bullet) for e in s.entries))
+        for s in sections))
 
 
 def _prune(folder: Path) -> None:

@@ -1,19 +1,22 @@
-"""Every change taskbook makes to a book, shared by the CLI and the board.
+"""Every change taskbook makes to a book, shared by the CLI, the board, the
+MCP server and build sync (through `taskbook.actions`).
 
-Each operation takes a freshly parsed Book and returns the new text.  It
-changes only the lines of the task it touches, written in the book's own
-style (see `style.Style`), and `apply()` re-parses the result to check that
-the edit did what it meant to before anything reaches the disk.
+Each operation takes a parsed Book and returns a `Change`: the new lines and
+where they differ from the Book's, which it leaves as it was.  It changes
+only the lines of the task it touches, written in the book's own style (see
+`style.Style`), and `apply()` parses the result (`Change.parse`) to check
+that the edit did what it meant to before anything reaches the disk.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Callable
 
 from .errors import TaskbookError, UsageError
 from .markers import WRITE_EMOJI
-from .model import Book, Dialect, Status, Task
+from .model import Book, Dialect, Group, Status, Task
 from .parse import parse_text
 from .style import Style, box_char
 
@@ -26,12 +29,55 @@ SECTION_LABEL = {
 }
 TAGGED = (Status.PLANNED, Status.APPROVED, Status.BLOCKED)
 
+Check = Callable[[Book], "str | None"]
+
 
 class EditError(TaskbookError):
     """taskbook could not make the edit safely; nothing was written."""
 
 
 # ----------------------------------------------------------------- plumbing
+
+class Change:
+    """An edit computed on a Book, as a value: the new lines, the Book they
+    were computed from (`base`, never changed), and which lines differ:
+    old lines [a, b) became new lines [a, a + k) (`span`).  `inserted` is
+    the span of the new lines of the last insertion (where a new task is)."""
+
+    __slots__ = ("base", "lines", "span", "inserted")
+
+    def __init__(self, base: Book, lines: list[str], span: tuple[int, int, int],
+                 inserted: tuple[int, int] | None = None) -> None:
+        self.base = base
+        self.lines = lines
+        self.span = span
+        self.inserted = inserted
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    def data(self) -> bytes:
+        """The bytes to write: the new text, with the base's BOM if it had one."""
+        data = self.text.encode("utf-8")
+        return b"\xef\xbb\xbf" + data if self.base.bom else data
+
+    def parse(self, order: str | None = None) -> Book:
+        """The Book of the new text: re-parsed locally when the change stays
+        inside one top-level list item (`parse.incremental`), else parsed
+        whole; `order` is the config's (see `store.set_order`).  A new Book,
+        which may share the objects the change did not touch with `base`."""
+        new = None
+        if self.span[2]:
+            from .parse.incremental import reparse
+            new = reparse(self.base, self.lines, *self.span)
+        if new is None:
+            new = parse_text(self.text, self.base.bom)
+        if order is not None:
+            from .store import set_order
+            set_order(new, order)
+        return new
+
 
 class Draft:
     """The book's lines being edited; line endings follow the book.
@@ -80,49 +126,18 @@ class Draft:
         self._lo = min(self._lo, lo)
         self._hi = max(self._hi, hi)
 
-    def result(self) -> "Revision":
-        return Revision(self)
-
-
-class Revision(str):
-    """The text of an edited book, which also knows what it was made from:
-    the Book (`base`), its new lines, and the old lines [a, b) that became
-    new lines [a, a + k) (`span`), so that `parsed()` can re-parse just
-    the top-level item that changed."""
-
-    def __new__(cls, draft: Draft) -> "Revision":
-        self = super().__new__(cls, "\n".join(draft.lines))
-        self.base = draft.book
-        self.lines = draft.lines
-        lo, hi = draft._lo, draft._hi
+    def result(self) -> Change:
+        lo, hi = self._lo, self._hi
         if hi < lo:  # nothing changed
             lo = hi = 0
-        delta = len(draft.lines) - len(draft.book.lines)
-        self.span = (lo, hi - delta, hi - lo)
-        return self
+        delta = len(self.lines) - len(self.book.lines)
+        return Change(self.book, self.lines, (lo, hi - delta, hi - lo), self.inserted)
 
 
-def parsed(text: str, bom: bool, order: str | None = None) -> Book:
-    """The Book of an edited text: re-parsed locally when `text` is a
-    Revision whose change stays inside one top-level list item (the base book
-    is then consumed: its tasks move into the result), else parsed whole.
-    `order` is the config's (see `store.set_order`)."""
-    new = None
-    if isinstance(text, Revision) and text.span[2]:
-        from .parse.incremental import reparse
-        new = reparse(text.base, text.lines, *text.span)
-    if new is None:
-        new = parse_text(text, bom)
-    if order is not None:
-        from .store import set_order
-        set_order(new, order)
-    return new
-
-
-def apply(book: Book, text: str, check, order: str | None = None) -> Book:
+def apply(change: Change, check: Check, order: str | None = None) -> Book:
     """Parse the edited text and run `check(new_book)`; refuse on failure.
     `order` is the config's, applied as when the book was loaded."""
-    new = parsed(text, book.bom, order)
+    new = change.parse(order)
     problem = check(new)
     if problem:
         raise EditError(f"the edit was not applied: {problem}; the book is unchanged",
@@ -140,7 +155,7 @@ def timestamp(fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 # ------------------------------------------------------------------ status
 
-def set_status(book: Book, task: Task, status: Status, style: Style | None = None) -> str:
+def set_status(book: Book, task: Task, status: Status, style: Style | None = None) -> Change:
     style = style or Style(book)
     d = Draft(book)
     d.set(task.line, status_line(d.text(task.line), task, status, style))
@@ -255,10 +270,20 @@ def _colon(style: Style) -> str:
     return "：" if style.language == "zh" else ":"
 
 
-def _content_col(book: Book, task: Task) -> int:
-    if task.item is None:
-        return 0
-    return task.form.prefix_end
+def _content_col(task: Task) -> int:
+    """Where the task's own content starts (0 for a heading task)."""
+    return task.form.prefix_end if task.is_item else 0
+
+
+def _next_bullet(bullet: str) -> str:
+    """The marker of the item after one marked `bullet`: "3." -> "4."."""
+    if bullet[-1:] in (".", ")") and bullet[:-1].isdigit():
+        return f"{int(bullet[:-1]) + 1}{bullet[-1]}"
+    return bullet
+
+
+def _numbered(bullet: str) -> bool:
+    return bullet[-1:] in (".", ")") and bullet[:-1].isdigit()
 
 
 def _entry_offset(style: Style, section_col: int | None = None, near: Task | None = None) -> int:
@@ -292,31 +317,29 @@ def _entry_offset(style: Style, section_col: int | None = None, near: Task | Non
 
 
 def add_entries(book: Book, task: Task, kind: str, texts: list[str], *, numbered: bool,
-                style: Style | None = None) -> str:
+                style: Style | None = None) -> Change:
     """Append entries to a section of the task, creating the section if needed."""
     style = style or Style(book)
     d = Draft(book)
     sec = task.section(kind)
-    if sec is not None and sec.item is not None:
-        it = sec.item
-        kids = it.children
+    if sec is not None:
+        kids = sec.entries
         if kids:
             last = kids[-1]
-            ind = indent_of(d.text(last.start))
-            if last.ordered:
-                n = int(last.number)
-                delim = last.marker[-1]
-                markers = [f"{n + k + 1}{delim}" for k in range(len(texts))]
-            else:
-                markers = [last.marker] * len(texts)
+            ind = indent_of(d.text(last.line))
+            markers = []
+            bullet = last.bullet
+            for _ in texts:
+                bullet = _next_bullet(bullet)
+                markers.append(bullet)
         else:
-            sec_col = len(indent_of(d.text(it.start)))
-            ind = " " * (it.text_pos + _entry_offset(style, sec_col, task))
+            sec_col = len(indent_of(d.text(sec.line)))
+            ind = " " * (sec.text_pos + _entry_offset(style, sec_col, task))
             markers = ([f"{k + 1}." for k in range(len(texts))] if numbered else ["-"] * len(texts))
-        d.insert(it.end, _entry_lines(ind, markers, texts, book.dialect is Dialect.MARKED))
+        d.insert(sec.end, _entry_lines(ind, markers, texts, book.dialect is Dialect.MARKED))
         return d.result()
     # a new section: after the sections that come before it, or at the end
-    col = _content_col(book, task)
+    col = _content_col(task)
     label = section_label(style, kind)
     sec_ind = " " * col
     bullet = _section_bullet(style)
@@ -372,12 +395,12 @@ def _section_position(task: Task, kind: str) -> int:
     return task.end
 
 
-def add_plan(book: Book, task: Task, steps: list[str], style: Style | None = None) -> str:
+def add_plan(book: Book, task: Task, steps: list[str], style: Style | None = None) -> Change:
     return add_entries(book, task, "plan", steps, numbered=True, style=style)
 
 
 def add_log(book: Book, task: Task, message: str, *, stamp: str | None = None,
-            style: Style | None = None) -> str:
+            style: Style | None = None) -> Change:
     text = f"{stamp} {message}" if stamp else message
     return add_entries(book, task, "log", [text], numbered=False, style=style)
 
@@ -395,23 +418,23 @@ def _line_for(style: Style, dialect: Dialect, title: str, bullet: str, *, sub: i
     return f"{bullet} {style.label}{title}"
 
 
-def add_task(book: Book, title: str, *, under: Task | None = None, group=None,
-             dialect: Dialect | None = None, style: Style | None = None) -> tuple[str, tuple[int, int]]:
-    """Add a task where the book's own order puts it.
-
-    Returns the new text and the span of inserted lines (to find the task).
-    """
+def add_task(book: Book, title: str, *, under: Task | None = None, group: Group | None = None,
+             dialect: Dialect | None = None, style: Style | None = None) -> Change:
+    """Add a task where the book's own order puts it.  The change's
+    `inserted` span holds the new task's line."""
     title = " ".join(title.split())
     if not title:
         raise UsageError("a task needs a title")
     style = style or Style(book)
     d = Draft(book)
-    text = _add(book, d, title, under, group, dialect, style)
-    return text, d.inserted or (0, 0)
+    change = _add(book, d, title, under, group, dialect, style)
+    if change.inserted is None:
+        change.inserted = (0, 0)
+    return change
 
 
-def _add(book: Book, d: Draft, title: str, under: Task | None, group,
-         dialect: Dialect | None, style: Style) -> str:
+def _add(book: Book, d: Draft, title: str, under: Task | None, group: Group | None,
+         dialect: Dialect | None, style: Style) -> Change:
     if under is not None:
         return _add_sub(book, d, title, under, style)
     kind = dialect or (book.dialect if book.dialect is not Dialect.PLAIN else Dialect.REVIEW)
@@ -436,7 +459,7 @@ def _add(book: Book, d: Draft, title: str, under: Task | None, group,
     if book.newest_first:
         ref = top[0]
         ind = indent_of(book.line_text(ref.line))
-        bullet = ref.item.marker if ref.item is not None and not ref.item.ordered else style.bullet
+        bullet = ref.form.bullet if ref.is_item and not _numbered(ref.form.bullet) else style.bullet
         line = _ref_line(style, ref, kind, title, ind, bullet)
         d.insert(ref.line, [line, ""] if style.blank_between else [line])
     else:
@@ -445,25 +468,20 @@ def _add(book: Book, d: Draft, title: str, under: Task | None, group,
 
 
 def _ref_line(style: Style, ref: Task, kind: Dialect, title: str, ind: str, bullet: str) -> str:
-    if ref.item is None:  # a heading task: a heading of the same level
+    if not ref.is_item:  # a heading task: a heading of the same level
         return f"{'#' * ref.level} {title} {WRITE_EMOJI[Status.TODO]}"
     return ind + _line_for(style, ref.form.dialect if kind is ref.form.dialect else kind, title, bullet)
 
 
 def _insert_after(d: Draft, book: Book, ref: Task, style: Style, title: str, kind: Dialect) -> None:
     ind = indent_of(book.line_text(ref.line))
-    if ref.item is not None and ref.item.ordered:
-        bullet = f"{int(ref.item.number) + 1}{ref.item.marker[-1]}"
-    elif ref.item is not None:
-        bullet = ref.item.marker
-    else:
-        bullet = style.bullet
+    bullet = _next_bullet(ref.form.bullet) if ref.is_item else style.bullet
     line = _ref_line(style, ref, kind, title, ind, bullet)
-    blank = style.blank_between or ref.item is None
+    blank = style.blank_between or not ref.is_item
     d.insert(ref.end, ["", line] if blank else [line])
 
 
-def _after_heading(book: Book, group) -> int:
+def _after_heading(book: Book, group: Group) -> int:
     """The line after a heading (two lines for a setext heading)."""
     at = group.line + 1
     if at < book.line_count and not book.line_text(group.line).lstrip().startswith("#"):
@@ -473,7 +491,7 @@ def _after_heading(book: Book, group) -> int:
     return min(at, book.line_count)
 
 
-def g_contains(group, task: Task) -> bool:
+def g_contains(group: Group, task: Task) -> bool:
     g = task.group
     while g is not None:
         if g is group:
@@ -482,40 +500,39 @@ def g_contains(group, task: Task) -> bool:
     return False
 
 
-def _add_sub(book: Book, d: Draft, title: str, parent: Task, style: Style) -> str:
+def _add_sub(book: Book, d: Draft, title: str, parent: Task, style: Style) -> Change:
     kids = parent.children
-    if parent.form.dialect is Dialect.REVIEW and parent.item is not None:
+    if parent.form.dialect is Dialect.REVIEW and parent.is_item:
         # seed 000 records problems met as "- 子问题N：…" under 遇到的问题
         n = len(kids) + 1
         sec = parent.section("problems")
         label = f"子问题{n}：" if style.language == "zh" else f"Sub-problem {n}: "
-        if sec is not None and sec.item is not None:
-            it = sec.item
-            if it.children:
-                last = it.children[-1]
-                ind = indent_of(d.text(last.start))
-                bullet = last.marker if not last.ordered else f"{int(last.number) + 1}{last.marker[-1]}"
+        if sec is not None:
+            if sec.entries:
+                last = sec.entries[-1]
+                ind = indent_of(d.text(last.line))
+                bullet = _next_bullet(last.bullet)
             else:
-                ind = " " * (it.text_pos + _entry_offset(style, len(indent_of(d.text(it.start))), parent))
+                ind = " " * (sec.text_pos + _entry_offset(style, len(indent_of(d.text(sec.line))), parent))
                 bullet = "-"
-            d.insert(it.end, [f"{ind}{bullet} {label}{title}"])
+            d.insert(sec.end, [f"{ind}{bullet} {label}{title}"])
             return d.result()
-        col = _content_col(book, parent)
+        col = _content_col(parent)
         sec_label = section_label(style, "problems")
         bullet = _section_bullet(style)
         ind = " " * (col + len(bullet) + 1 + _entry_offset(style, col, parent))
         d.insert(parent.end, [f"{' ' * col}{bullet} {sec_label}{_colon(style)}",
                               f"{ind}- {label}{title}"])
         return d.result()
-    if kids and kids[-1].item is not None:
+    if kids and kids[-1].is_item:
         last = kids[-1]
         ind = indent_of(book.line_text(last.line))
-        bullet = last.item.marker if not last.item.ordered else f"{int(last.item.number) + 1}{last.item.marker[-1]}"
+        bullet = _next_bullet(last.form.bullet)
         d.insert(last.end, [ind + _line_for(style, last.form.dialect, title, bullet)])
         return d.result()
     dialect = parent.form.dialect if parent.form.dialect is not Dialect.REVIEW else Dialect.CHECKLIST
-    if parent.item is not None:
-        ind = " " * _content_col(book, parent)
+    if parent.is_item:
+        ind = " " * _content_col(parent)
         d.insert(parent.end, [ind + _line_for(style, dialect, title, "-")])
     else:  # heading task: a list item at the end of its text
         at = parent.end

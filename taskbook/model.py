@@ -5,6 +5,12 @@ source line exactly as read (line ending included), and tasks, sections and
 groups only point at line ranges.  `Book.render()` joins the lines, so an
 unedited book writes back byte for byte, and an edit is a replacement of a
 few lines followed by a fresh parse (see `taskbook.edit`).
+
+Every field holds a plain value.  The objects are treated as immutable once
+a Book is built: an edit makes a new Book (`edit.apply`), which may share the
+objects it did not change with the Book it was made from.  The parse cache
+(`taskbook.cache`) builds subclasses that fill some fields on first use;
+they read the same.
 """
 
 from __future__ import annotations
@@ -28,7 +34,6 @@ class Status(str, Enum):
         return self not in _CLOSED
 
 
-STATUSES = [s.value for s in Status]
 _CLOSED = frozenset((Status.DONE, Status.DROPPED))
 
 
@@ -42,22 +47,28 @@ class Dialect(str, Enum):
 class Entry:
     """One item of a section: a plan step, a log entry."""
 
-    __slots__ = ("line", "text")
+    __slots__ = ("line", "end", "text", "bullet")
 
-    def __init__(self, line: int, text: str) -> None:
-        self.line = line
-        self.text = text
+    def __init__(self, line: int, end: int, text: str, bullet: str = "-") -> None:
+        self.line = line        # 0-based line of the item's marker
+        self.end = end          # exclusive end of the item
+        self.text = text        # the entry as written, without its marker
+        self.bullet = bullet    # its list marker: "-", "*", "3." ...
+
+    def shifted(self, d: int) -> Entry:
+        """The same entry d lines further down."""
+        return Entry(self.line + d, self.end + d, self.text, self.bullet)
 
 
 class Section:
     """A labelled part of a task: analysis, plan, log, problems or next step."""
 
     __slots__ = ("kind", "label", "line", "end", "inline", "bullet", "text_pos", "nested",
-                 "_item", "_book", "_spots", "_entries")
+                 "entries")
 
     def __init__(self, kind: str, label: str, line: int, end: int, inline: str,
-                 item: object | None, book: "Book | None", bullet: str = "-",
-                 text_pos: int = 0, nested: bool = False, spots: tuple | None = None) -> None:
+                 bullet: str = "-", text_pos: int = 0, nested: bool = False,
+                 entries: list[Entry] | None = None) -> None:
         self.kind = kind        # analysis | plan | log | problems | next
         self.label = label      # as written in the book, e.g. "修改计划"
         self.line = line        # 0-based line of the label
@@ -66,75 +77,15 @@ class Section:
         self.bullet = bullet    # the label item's list marker: "-", "1." ...
         self.text_pos = text_pos  # where the label's text starts on its line
         self.nested = nested    # inside another section (seed 000's 分析)
-        self._item = item       # the blocks.Item holding it (see `item`)
-        self._book = book       # whose lines hold the entries (set once the Book exists)
-        # where the entries' texts start, as (line after the section's line,
-        # column) pairs: given by the cache, else read from the Item
-        self._spots = spots
-        self._entries: list[Entry] | None = None
+        # the label item's own items (plan steps, log entries, and the
+        # sub-problems of a problems section), in document order
+        self.entries: list[Entry] = [] if entries is None else entries
 
-    @property
-    def item(self):
-        """The blocks.Item holding the section.  A book read from the cache
-        has none until an edit asks: then its region is scanned (`Pending`)."""
-        it = self._item
-        if it.__class__ is Pending:
-            it = self._item = it.item_at(self.line, self.text_pos)
-        return it
-
-    @property
-    def entries(self) -> list[Entry]:
-        """The section's own items (plan steps, log entries), computed on demand."""
-        e = self._entries
-        if e is None:
-            lines = self._book.lines
-            base = self.line
-            e = []
-            for rel, pos in self.spots():
-                text = lines[base + rel][pos:].strip()
-                e.append(Entry(base + rel, text[:-1] if text.endswith("\r") else text))
-            self._entries = e
-        return e
-
-    def spots(self) -> tuple:
-        """(line after the section's line, column) of each entry's text."""
-        if self._spots is not None:
-            return self._spots
-        item = self.item
-        if item is None:
-            return ()
-        base = self.line
-        return tuple((c.start - base, c.text_pos) for c in item.children)
-
-
-class Pending:
-    """Stands for the blocks.Items of one top-level region of a book that was
-    loaded from the cache (`taskbook.cache`), which keeps the task tree but
-    not the ~10 Items per task.  The region (a top-level list item) is scanned
-    on its own the first time an edit needs one of its Items; CommonMark gives
-    a top-level item the same inner structure wherever it stands."""
-
-    __slots__ = ("book", "start", "end", "_index")
-
-    def __init__(self, book: "Book", start: int, end: int) -> None:
-        self.book = book
-        self.start = start
-        self.end = end
-        self._index: dict | None = None
-
-    def item_at(self, line: int, text_pos: int):
-        if self._index is None:
-            from .parse.blocks import scan
-            start = self.start
-            # without line endings, as the parser scans them (a book may mix them)
-            lines = [s[:-1] if s.endswith("\r") else s for s in self.book.lines[start:self.end]]
-            index = {}
-            for it in scan(lines).items:
-                it.start += start
-                it.end += start
-                index[(it.start, it.text_pos)] = it
-            self._index = index
-        return self._index.get((line, text_pos))
+    def shifted(self, d: int) -> Section:
+        """The same section d lines further down."""
+        return Section(self.kind, self.label, self.line + d, self.end + d, self.inline,
+                       self.bullet, self.text_pos, self.nested,
+                       [e.shifted(d) for e in self.entries])
 
 
 class Group:
@@ -147,7 +98,7 @@ class Group:
         self.title = title
         self.level = level
         self.line = line
-        self.end = end
+        self.end = end          # exclusive end of the text it heads
         self.parent = parent
 
     @property
@@ -200,19 +151,14 @@ class Form:
 
 
 class Task:
-    """A task: its title line, status, sections and sub-tasks.
+    """A task: its title line, status, sections and sub-tasks."""
 
-    `form` and `sections` may arrive from the cache (`taskbook.cache`) as a
-    pair (maker, raw): `maker(task, raw)` builds them the first time they are
-    read, so listing 10,000 cached tasks builds no objects nobody looks at.
-    """
-
-    __slots__ = ("id", "title", "status", "marker", "line", "end", "depth", "_form",
-                 "parent", "children", "_sections", "group", "_item", "level")
+    __slots__ = ("id", "title", "status", "marker", "line", "end", "depth", "form",
+                 "parent", "children", "sections", "group", "level")
 
     def __init__(self, id: str, title: str, status: Status, marker: str | None,
-                 line: int, end: int, depth: int, form: Form | tuple, item: object | None = None,
-                 level: int = 0, sections: list[Section] | tuple | None = None) -> None:
+                 line: int, end: int, depth: int, form: Form, level: int = 0,
+                 sections: list[Section] | None = None) -> None:
         self.id = id
         self.title = title
         self.status = status
@@ -220,56 +166,20 @@ class Task:
         self.line = line                # 0-based line of the task's title
         self.end = end                  # exclusive end of everything it holds
         self.depth = depth
-        self._form = form
+        self.form = form
         self.parent: Task | None = None
         self.children: list[Task] = []
-        self._sections = [] if sections is None else sections
+        self.sections: list[Section] = [] if sections is None else sections
         self.group: Group | None = None
-        self._item = item               # blocks.Item for list tasks (see `item`)
-        self.level = level              # heading level for heading tasks
-
-    @property
-    def form(self) -> Form:
-        f = self._form
-        if f.__class__ is tuple:  # (maker, raw) from the cache
-            f = self._form = f[0](self, f[1])
-        return f
-
-    @property
-    def sections(self) -> list[Section]:
-        s = self._sections
-        if s.__class__ is tuple:  # (maker, raw) from the cache
-            s = self._sections = s[0](self, s[1])
-        return s
-
-    @property
-    def item(self):
-        """The blocks.Item of a list task, None for a heading task (a book
-        loaded from the cache scans the task's region on first use)."""
-        it = self._item
-        if it.__class__ is Pending:
-            it = self._item = it.item_at(self.line, self.form.prefix_end)
-        return it
-
-    @property
-    def is_item(self) -> bool:
-        """A list item task (not a heading), known without scanning."""
-        return self._item is not None
-
-    def root_span(self) -> tuple[int, int] | None:
-        """Lines [start, end) of the top-level list item holding this task
-        (None for a heading task), without scanning anything."""
-        it = self._item
-        if it is None:
-            return None
-        if it.__class__ is Pending:
-            return it.start, it.end
-        while it.parent is not None:
-            it = it.parent
-        return it.start, it.end
+        self.level = level              # heading level of a heading task, 0 for a list item
 
     def __repr__(self) -> str:
         return f"Task({self.id!r}, {self.title!r}, {self.status.value})"
+
+    @property
+    def is_item(self) -> bool:
+        """A list item task (not a heading)."""
+        return self.level == 0
 
     def section(self, kind: str) -> Section | None:
         for s in self.sections:
@@ -287,8 +197,16 @@ class Task:
                 stack.extend(reversed(t.children))
 
     @property
-    def open_children(self) -> list["Task"]:
+    def open_children(self) -> list[Task]:
         return [c for c in self.children if c.status.is_open]
+
+    def shifted(self, d: int) -> Task:
+        """A copy d lines further down, without parent, children or group
+        (the caller links the copies of a tree together)."""
+        t = Task(self.id, self.title, self.status, self.marker, self.line + d, self.end + d,
+                 self.depth, self.form, self.level,
+                 [s.shifted(d) for s in self.sections] if d else self.sections)
+        return t
 
 
 class Book:
@@ -299,12 +217,10 @@ class Book:
     text ends with a newline.  Joining with "\\n" gives the text back exactly.
     """
 
-    def __init__(self, lines: list[str] | None, bom: bool, dialect: Dialect, language: str,
+    def __init__(self, lines: list[str], bom: bool, dialect: Dialect, language: str,
                  newest_first: bool, tasks: list[Task], groups: list[Group],
-                 notes: list[Note], preamble_end: int, source: bytes | None = None) -> None:
-        # a book read from the cache decodes its text only when asked
-        self._lines = lines
-        self._source = source               # UTF-8 text without the BOM
+                 notes: list[Note], preamble_end: int) -> None:
+        self.lines = lines
         self.bom = bom
         self.dialect = dialect
         self.language = language            # "zh" or "en"
@@ -314,20 +230,15 @@ class Book:
         self.notes = notes
         self.preamble_end = preamble_end    # lines before the first task/heading/note
         self.by_id: dict[str, Task] = {}
+        # spans [start, end) of the top-level list items, in order: the
+        # regions a local re-parse (`parse.incremental`) works on
+        self.top_items: list[tuple[int, int]] = []
         # what the parser decided the book-wide facts from, so that a local
-        # re-parse (`parse.incremental`) can decide them again
+        # re-parse can decide them again
         self.counts = (0, 0, 0)     # tasks per dialect: review, checklist, marked
         self.labelled = -1          # line of the first task with a label (任务：), or -1
         self.emoji = True           # the text may hold status emoji
         self.reordered = False      # config `order` overrode the parser's (store.set_order)
-
-    @property
-    def lines(self) -> list[str]:
-        lines = self._lines
-        if lines is None:
-            lines = self._lines = self._source.decode("utf-8").split("\n")
-            self._source = None
-        return lines
 
     def render(self) -> bytes:
         data = "\n".join(self.lines).encode("utf-8")

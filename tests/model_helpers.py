@@ -3,16 +3,7 @@
 from __future__ import annotations
 
 
-def _item(it) -> list | None:
-    if it is None:
-        return None
-    return [it.start, it.end, it.marker, it.ordered, it.number, it.indent, it.offset,
-            it.text_pos, it.first, it.blank_start, it.quoted,
-            it.parent.start if it.parent is not None else None,
-            [c.start for c in it.children]]
-
-
-def describe(book, items: bool = True) -> dict:
+def describe(book) -> dict:
     """Everything the model exposes, as plain data."""
     def task(t):
         f = t.form
@@ -22,14 +13,13 @@ def describe(book, items: bool = True) -> dict:
                 t.group.path if t.group else None, t.parent.id if t.parent else None,
                 [c.id for c in t.children],
                 [[s.kind, s.label, s.line, s.end, s.inline, s.bullet, s.text_pos, s.nested,
-                  [[e.line, e.text] for e in s.entries],
-                  _item(s.item) if items else None] for s in t.sections],
-                _item(t.item) if items else None]
+                  [[e.line, e.end, e.text, e.bullet] for e in s.entries]] for s in t.sections]]
     return dict(
         dialect=book.dialect.value, language=book.language, newest_first=book.newest_first,
         preamble_end=book.preamble_end, bom=book.bom, lines=book.lines,
         counts=list(book.counts), labelled=book.labelled, emoji=book.emoji,
-        top=[t.id for t in book.tasks], by_id=sorted(book.by_id),
+        top=[t.id for t in book.tasks], by_id=sorted((k, t.line) for k, t in book.by_id.items()),
         tasks=[task(t) for t in book.all_tasks()],
         groups=[[g.title, g.level, g.line, g.end, g.path] for g in book.groups],
-        notes=[[n.title, n.line, n.end] for n in book.notes])
+        notes=[[n.title, n.line, n.end] for n in book.notes],
+        top_items=[list(span) for span in book.top_items])

@@ -53,7 +53,7 @@ def test_a_cached_book_is_the_parsed_book(src, cache_dir, tmp_path):
     path = tmp_path / "book.md"
     parsed, cached = _round_trip(path, data)
     # what read commands see, before any Item is asked for ...
-    assert describe(cached, items=False) == describe(parsed, items=False)
+    assert describe(cached) == describe(parsed)
     assert export.list_json(cached, "b", select(cached, None, True)) == \
         export.list_json(parsed, "b", select(parsed, None, True))
     assert cached.render() == data

@@ -696,5 +696,5 @@ def test_habits_older_than_the_newest_tasks_are_still_followed():
     lines = [f"- 任务：new {k}" for k in range(RECENT + 50)]
     lines += [f"- 任务：old {k}（done）" for k in range(5)]
     book = parse(("\n".join(lines) + "\n").encode())
-    text = ed.set_status(book, book.tasks[0], Status.DONE, Style(book))
-    assert text.splitlines()[0] == "- 任务：new 0（done）"
+    change = ed.set_status(book, book.tasks[0], Status.DONE, Style(book))
+    assert change.lines[0] == "- 任务：new 0（done）"

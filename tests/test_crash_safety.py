@@ -35,8 +35,8 @@ while True:
     def fn(loaded):
         book = loaded.book
         task = resolve(book, address)
-        text = edit.add_log(book, task, "entry %d" % k)
-        return edit.apply(book, text, lambda new: None).render()
+        change = edit.add_log(book, task, "entry %d" % k)
+        return edit.apply(change, lambda new: None).render()
     store.transact(path, fn)
 """
 
@@ -82,8 +82,7 @@ def test_sigkill_never_damages_the_book(tmp_path: Path) -> None:
     # the next writer cleans up what a killed one left behind
     def noop(loaded):
         task = resolve(loaded.book, address)
-        return edit.apply(loaded.book, edit.add_log(loaded.book, task, "final"),
-                          lambda new: None).render()
+        return edit.apply(edit.add_log(loaded.book, task, "final"), lambda new: None).render()
     store.transact(book, noop)
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tbtmp")]
     assert kills_during_write > 0  # the test did kill writers that had written

@@ -29,7 +29,7 @@ incremental = importlib.import_module("taskbook.parse.incremental")
 
 
 def _revisions(data: bytes, pick: int):
-    """Edits of the book `data`, each made on a fresh parse: (name, Revision)."""
+    """Edits of the book `data`, each made on a fresh parse: (name, Change)."""
     def fresh():
         return parse(data)
     tasks = list(fresh().all_tasks())
@@ -40,11 +40,11 @@ def _revisions(data: bytes, pick: int):
         t = ts[pick % len(ts)] if ts else None
         style = Style(book)
         if name == "add":
-            text, _ = ed.add_task(book, "新任务 from the test", style=style)
+            text = ed.add_task(book, "新任务 from the test", style=style)
         elif t is None:
             continue
         elif name == "add-under":
-            text, _ = ed.add_task(book, "a sub-problem", under=t, style=style)
+            text = ed.add_task(book, "a sub-problem", under=t, style=style)
         elif name == "log":
             text = ed.add_log(book, t, "an entry", style=style)
         elif name == "plan":
@@ -60,17 +60,20 @@ def _revisions(data: bytes, pick: int):
 
 
 def _check(data: bytes, pick: int = 0) -> dict[str, bool]:
-    """Every edit's local re-parse equals the whole parse; which ones were local."""
+    """Every edit's local re-parse equals the whole parse and leaves the
+    book it was made from as it was; which ones were local."""
     local = {}
-    for name, text in _revisions(data, pick):
-        assert isinstance(text, ed.Revision)
-        whole = parse_text(text, text.base.bom)
-        a, b, k = text.span
-        assert text.lines[:a] == whole.lines[:a]
-        got = incremental.reparse(text.base, text.lines, a, b, k)
+    for name, change in _revisions(data, pick):
+        assert isinstance(change, ed.Change)
+        base = describe(change.base)
+        whole = parse_text(change.text, change.base.bom)
+        a, b, k = change.span
+        assert change.lines[:a] == whole.lines[:a]
+        got = incremental.reparse(change.base, change.lines, a, b, k)
         local[name] = got is not None
-        if got is not None:   # (the base book is consumed either way)
+        if got is not None:
             assert describe(got) == describe(whole), name
+        assert describe(change.base) == base, name
     return local
 
 
@@ -114,10 +117,12 @@ def test_a_book_read_from_the_cache_reparses_exactly(tmp_path, monkeypatch):
     for pick in (0, 5, 17):
         book = cache.load(path, data)
         t = list(book.all_tasks())[pick]
-        text = ed.add_log(book, t, "from the cache", style=Style(book))
-        got = incremental.reparse(book, text.lines, *text.span)
+        before = describe(book)
+        change = ed.add_log(book, t, "from the cache", style=Style(book))
+        got = incremental.reparse(book, change.lines, *change.span)
         assert got is not None
-        assert describe(got) == describe(parse_text(text, False))
+        assert describe(got) == describe(parse_text(change.text, False))
+        assert describe(book) == before
 
 
 @pytest.mark.parametrize("book, why", [
@@ -129,10 +134,10 @@ def test_a_book_read_from_the_cache_reparses_exactly(tmp_path, monkeypatch):
 def test_unsafe_changes_fall_back_to_a_whole_parse(book, why):
     base = parse(book.encode())
     t = [t for t in base.all_tasks() if t.title.startswith("b")][0]
-    text = ed.add_log(base, t, "x", style=Style(base))
-    assert incremental.reparse(base, text.lines, *text.span) is None, why
+    change = ed.add_log(base, t, "x", style=Style(base))
+    assert incremental.reparse(base, change.lines, *change.span) is None, why
     # the caller then parses the whole text
-    assert describe(ed.parsed(text, False)) == describe(parse_text(text, False))
+    assert describe(change.parse()) == describe(parse_text(change.text, False))
 
 
 def test_a_failed_attempt_leaves_the_book_untouched():
@@ -140,15 +145,15 @@ def test_a_failed_attempt_leaves_the_book_untouched():
     base = parse(data)
     before = describe(base)
     t = base.tasks[1]
-    text = ed.add_log(base, t, "x", style=Style(base))
-    assert incremental.reparse(base, text.lines, *text.span) is None
+    change = ed.add_log(base, t, "x", style=Style(base))
+    assert incremental.reparse(base, change.lines, *change.span) is None
     assert describe(base) == before
 
 
-def test_items_already_scanned_from_the_cache_move_with_their_tasks(tmp_path, monkeypatch):
-    """A cached book scans a top-level item when an edit first needs one of
-    its Items; tasks that share that item must still find theirs after an
-    edit above them moved it down."""
+def test_nested_tasks_of_a_cached_book_move_with_their_tree(tmp_path, monkeypatch):
+    """A cached book whose tasks sit in a top-level item that is not a task
+    (Phase 2), edited above them: they move, in copies, and the cached
+    book keeps its own tree."""
     monkeypatch.setenv("TASKBOOK_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(cache, "MIN_SIZE", 0)
     data = ("# Plan\n\n- [ ] first\n\n- Phase 2\n  - [ ] a\n    - Log:\n      - x\n"
@@ -156,19 +161,19 @@ def test_items_already_scanned_from_the_cache_move_with_their_tasks(tmp_path, mo
     path = tmp_path / "b.md"
     cache.save(path, data, parse(data))
     book = cache.load(path, data)
+    before = describe(book)
     by_title = {t.title: t for t in book.all_tasks()}
-    assert by_title["a"].item.start == 5            # scans the Phase 2 item
-    assert by_title["a"].sections[0].item is not None
-    text = ed.add_plan(book, by_title["first"], ["one", "two"], style=Style(book))
-    got = incremental.reparse(book, text.lines, *text.span)
+    change = ed.add_plan(book, by_title["first"], ["one", "two"], style=Style(book))
+    got = incremental.reparse(book, change.lines, *change.span)
     assert got is not None
-    assert describe(got) == describe(parse_text(text, False))
+    assert describe(got) == describe(parse_text(change.text, False))
+    assert describe(book) == before
 
 
-def test_sections_built_after_a_move_find_their_items(tmp_path, monkeypatch):
-    """A cached task whose item was scanned but whose sections were not yet
-    built, moved by an edit above it: its sections must still find their
-    items (the reviewer's case: the plan got a second label)."""
+def test_sections_read_before_a_move_move_too(tmp_path, monkeypatch):
+    """A cached task whose sections were unpacked, moved by an edit above
+    it: the copy's sections are where the task now is (the reviewer's case:
+    a plan added to it later got a second label)."""
     monkeypatch.setenv("TASKBOOK_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(cache, "MIN_SIZE", 0)
     data = b"- [ ] a\n\n- [ ] x\n  - Plan: p\n- [ ] y\n  - Plan: q\n"
@@ -176,15 +181,15 @@ def test_sections_built_after_a_move_find_their_items(tmp_path, monkeypatch):
     cache.save(path, data, parse(data))
     book = cache.load(path, data)
     a, x, y = book.tasks
-    assert x.item is not None                  # scanned; its sections still unbuilt
-    text = ed.add_log(book, a, "moves x down", style=Style(book))
-    book = incremental.reparse(book, text.lines, *text.span)
+    assert x.sections[0].line == 3              # unpacked before the edit
+    change = ed.add_log(book, a, "moves x down", style=Style(book))
+    book = incremental.reparse(book, change.lines, *change.span)
     assert book is not None
     x = book.tasks[1]
-    assert x.sections[0].item is not None and x.sections[0].item.start == x.sections[0].line
+    assert x.sections[0].line == x.line + 1
     plan = ed.add_plan(book, x, ["p2"], style=Style(book))
-    assert plan.count("Plan:") == 2            # x's and y's, not a second one under x
-    x_after = parse_text(plan, False).tasks[1]
+    assert plan.text.count("Plan:") == 2        # x's and y's, not a second one under x
+    x_after = parse_text(plan.text, False).tasks[1]
     assert [e.text for e in x_after.section("plan").entries] == ["p2"]
 
 
@@ -200,9 +205,9 @@ def test_a_group_ending_at_the_region_is_trimmed_again():
     data = b"# G\n- [ ] target\n  - Plan:\n    1. s\n# H\n- [ ] b\n"
     base = parse(data)
     t = base.tasks[0]
-    text = ed.add_plan(base, t, ["t\n"], style=Style(base))
-    got = incremental.reparse(base, text.lines, *text.span)
-    whole = parse_text(text, False)
+    change = ed.add_plan(base, t, ["t\n"], style=Style(base))
+    got = incremental.reparse(base, change.lines, *change.span)
+    whole = parse_text(change.text, False)
     if got is not None:
         assert describe(got) == describe(whole)
 
@@ -212,5 +217,5 @@ def test_a_changed_line_keeps_its_own_line_ending():
     even when the book's first line ends in LF."""
     from taskbook.model import Status
     base = parse(b"- [ ] a\n- [ ] b\r\n- [ ] c\n")
-    text = ed.set_status(base, base.tasks[1], Status.DONE, Style(base))
-    assert text == "- [ ] a\n- [x] b\r\n- [ ] c\n"
+    change = ed.set_status(base, base.tasks[1], Status.DONE, Style(base))
+    assert change.text == "- [ ] a\n- [x] b\r\n- [ ] c\n"

@@ -168,5 +168,4 @@ def test_nested_marker_line_is_one_task(data):
     first_line = [t for t in book.all_tasks() if t.line == 0]
     assert len(first_line) == 1
     (task,) = first_line
-    assert task.depth == 0 and task.item.first == "para"
-    assert task.item.parent is not None          # the inner item, not the outer one
+    assert task.depth == 0 and task.form.nested  # the inner item, not the outer one

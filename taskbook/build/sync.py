@@ -186,8 +186,10 @@ class Syncer:
 
     def __init__(self, diagnostics: list[Diagnostic], build: Build, *, grouped: bool = False,
                  close_resolved: bool = True, rules: Rules | None = None,
-                 language: str | None = None, stamp_format: str = "%Y-%m-%d %H:%M") -> None:
+                 language: str | None = None, stamp_format: str = "%Y-%m-%d %H:%M",
+                 order: str | None = None) -> None:
         self.diagnostics = diagnostics
+        self.order = order      # config `order`, applied to every intermediate book too
         self.build = build
         self.grouped = grouped
         self.close_resolved = close_resolved
@@ -245,17 +247,17 @@ class Syncer:
 
     def _log_on(self, task: Task, text: str, fp: str) -> Task:
         before = len(find_tracked(self.book))
-        new_text = ed.add_log(self.book, task, text, stamp=self.stamp, style=self._style())
+        change = ed.add_log(self.book, task, text, stamp=self.stamp, style=self._style())
 
         def check(b: Book) -> str | None:
             if fp not in find_tracked(b) or len(find_tracked(b)) < before:
                 return "the log entry did not land on its task"
             return None
-        self._apply(new_text, check)
+        self._apply(change, check)
         return self._tracked_task(fp)
 
-    def _apply(self, text: str, check) -> None:
-        self.book = ed.apply(self.book, text, check)
+    def _apply(self, change: ed.Change, check: ed.Check) -> None:
+        self.book = ed.apply(change, check, self.order)
         self.changed = True
 
     def _again(self, fp: str, d: Diagnostic, reopen: bool) -> None:
@@ -265,12 +267,12 @@ class Syncer:
         self.result.reopened.append((fp, self._tracked_task(fp).id, task.title))
 
     def _set_status(self, fp: str, task: Task, status: Status) -> None:
-        text = ed.set_status(self.book, task, status, self._style())
+        change = ed.set_status(self.book, task, status, self._style())
 
         def check(b: Book) -> str | None:
             t = find_tracked(b).get(fp)
             return None if t is not None and t.task.status is status else "the status did not change"
-        self._apply(text, check)
+        self._apply(change, check)
 
     def _add(self, new: list[Diagnostic]) -> None:
         if not new:
@@ -301,7 +303,8 @@ class Syncer:
 
     def _add_task(self, title: str, under: Task | None) -> Task:
         before = sum(1 for _ in self.book.all_tasks())
-        text, span = ed.add_task(self.book, title, under=under, style=self._style())
+        change = ed.add_task(self.book, title, under=under, style=self._style())
+        span = change.inserted
         found: list[Task] = []
 
         def check(b: Book) -> str | None:
@@ -312,7 +315,7 @@ class Syncer:
                 return "the new task is not where it was written"
             found.append(hit[0])
             return None
-        self._apply(text, check)
+        self._apply(change, check)
         return found[-1]
 
     def _add_parent(self, n: int) -> tuple[int, str]:
@@ -352,13 +355,13 @@ class Syncer:
         fps = {id(t.task) for t in find_tracked(self.book).values()}
         if id(parent) in fps or not all(id(c) in fps for c in parent.children):
             return
-        text = ed.set_status(self.book, parent, Status.DONE, self._style())
+        change = ed.set_status(self.book, parent, Status.DONE, self._style())
         line = parent.line
 
         def check(b: Book) -> str | None:
             return None if any(t.line == line and t.status is Status.DONE
                                for t in b.all_tasks()) else "the parent task was not closed"
-        self._apply(text, check)
+        self._apply(change, check)
 
     def _mentioned(self, files: list[str]) -> set[str]:
         names = {os.path.basename(f) for f in files}
@@ -404,7 +407,7 @@ def sync(path: Path, diagnostics: list[Diagnostic], build: Build, *, grouped: bo
     """Bring the book at `path` up to date with one run's diagnostics."""
     s = Syncer(diagnostics, build, grouped=grouped, close_resolved=close_resolved,
                rules=ignore if isinstance(ignore, Rules) else Rules(ignore),
-               language=language, stamp_format=stamp_format)
+               language=language, stamp_format=stamp_format, order=order)
     _, written = transact(Path(path), s, order=order)
     s.result.written = written is not None
     return s.result

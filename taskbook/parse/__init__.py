@@ -7,8 +7,6 @@ book in the parse cache never needs them.
 
 from __future__ import annotations
 
-import gc
-
 from ..errors import BookFormatError
 from ..model import Book
 
@@ -55,16 +53,8 @@ def parse_text(text: str, bom: bool = False) -> Book:
     # one `in` per mark runs at memchr speed; a regex alternation over a
     # 7 MB book took 60 ms
     has_emoji = any(e in text for e in EMOJI)
-    # The parser allocates ~10 objects per line and frees none of them, which
-    # makes the cyclic GC run again and again for nothing on a large book.
-    gc_was_on = gc.isenabled()
-    gc.disable()
-    try:
-        blocks = scan(bare)
-        found = build(bare, blocks, has_emoji)
-    finally:
-        if gc_was_on:
-            gc.enable()
+    blocks = scan(bare)
+    found = build(bare, blocks, has_emoji)
     all_tasks = found.pop("all_tasks")
     counts = found.pop("counts")
     labelled = found.pop("labelled")
@@ -73,7 +63,5 @@ def parse_text(text: str, bom: bool = False) -> Book:
     book.labelled = labelled
     book.emoji = has_emoji
     book.by_id = assign_addresses(all_tasks, book.newest_first)
-    for t in all_tasks:  # entries read their text from the book's current lines
-        for s in t._sections:
-            s._book = book
+    book.top_items = [(r.start, r.end) for r in blocks.roots]
     return book

@@ -50,28 +50,3 @@ def assign_addresses(tasks: list[Task], newest_first: bool) -> dict[str, Task]:
             t.id = base if k == 0 else f"{base}-{k + 1}"
             by_id[t.id] = t
     return by_id
-
-
-def reassign(by_id: dict[str, Task], gone: list[Task], new: list[Task],
-             newest_first: bool) -> None:
-    """Update `by_id` after the tasks `gone` were replaced by the tasks `new`
-    (a local re-parse): only addresses sharing a hash with a changed task can
-    change, so only those groups are numbered again, in order of age."""
-    affected = {t.id.partition("-")[0] for t in gone}
-    new_bases = [(base_address(t.title), t) for t in new]
-    affected.update(b for b, _ in new_bases)
-    gone_ids = {id(t) for t in gone}
-    groups: dict[str, list[Task]] = {}
-    for key, t in list(by_id.items()):
-        base = key.partition("-")[0]
-        if base in affected:
-            del by_id[key]
-            if id(t) not in gone_ids:
-                groups.setdefault(base, []).append(t)
-    for b, t in new_bases:
-        groups.setdefault(b, []).append(t)
-    for base, group in groups.items():
-        group.sort(key=lambda t: t.line, reverse=newest_first)
-        for k, t in enumerate(group):
-            t.id = base if k == 0 else f"{base}-{k + 1}"
-            by_id[t.id] = t

@@ -26,6 +26,11 @@ The book-wide facts (dialect, language, order, preamble, addresses) are then
 decided again with the parser's own functions.  `TASKBOOK_VERIFY_REPARSE=1`
 makes every local re-parse be compared with a whole parse (the test suite
 runs with it).
+
+The old Book is left as it was: the result is a new Book that shares with
+it the objects the change did not touch (the tasks before the region, when
+their heading group and addresses stay the same) and holds copies, moved
+by the change's length, of the others.
 """
 
 from __future__ import annotations
@@ -35,8 +40,8 @@ import re
 from bisect import bisect_left, bisect_right
 
 from ..markers import EMOJI
-from ..model import Book, Pending, Task
-from .address import assign_addresses, reassign
+from ..model import Book, Group, Note, Task
+from .address import base_address
 from .blocks import scan
 from .tasks import (build, clean_title, decide_dialect, dialect_counts, first_block_line,
                     is_newest_first, label_language, sample_language)
@@ -52,8 +57,7 @@ _FRESH = re.compile(r"(?:[-+*][ \t]+\S|#{1,6}(?:[ \t]|$))")
 def reparse(book: Book, lines: list[str], a: int, b: int, k: int) -> Book | None:
     """The Book of `lines`, which are book.lines with old lines [a, b)
     replaced by lines [a, a + k); None when the change cannot be re-parsed
-    locally.  On success `book` itself is updated and returned (its tasks
-    move into the new tree), so the caller must not use the old tree again."""
+    locally.  `book` is not changed."""
     if book.emoji:
         return None
     region = _region(book, a, b)
@@ -62,8 +66,7 @@ def reparse(book: Book, lines: list[str], a: int, b: int, k: int) -> Book | None
     r0, r1 = region
     delta = k - (b - a)
     n1 = r1 + delta                      # the region's end in the new lines
-    old_lines = book.lines
-    if not _opens_alike(old_lines[r0], lines[r0]):
+    if not _opens_alike(book.lines[r0], lines[r0]):
         return None
     if not _fresh_after(lines, n1):
         return None
@@ -80,68 +83,82 @@ def reparse(book: Book, lines: list[str], a: int, b: int, k: int) -> Book | None
     if labelled is None:  # the language must be judged from the whole book
         return None
 
-    # nothing has been changed so far: from here on the book is updated
     old_top = book.tasks
     i0 = bisect_left(old_top, r0, key=_line)
     i1 = bisect_left(old_top, r1, key=_line)
     gone = [t for top in old_top[i0:i1] for t in top.walk()]
+
+    # the new tree: new groups where a heading's text moved or grew
+    groups, new_of = _groups(book, r0, r1, delta, lines)
     group = _group_at(book, r0)
-    for it in blocks.items:
-        it.start += r0
-        it.end += r0
+    group = new_of.get(id(group), group)
+    renumber: dict[str, list[Task]] = {}    # hash -> the tasks to number again
     for t in new_all:
-        t.line += r0
-        t.end += r0
+        _move_in_place(t, r0)
         t.group = group
-        for s in t._sections:
-            s.line += r0
-            s.end += r0
-            s._book = book
-    moved: dict[int, object] = {}
+        renumber.setdefault(base_address(t.title), []).append(t)
+    # tasks whose titles hash like a changed task's may get a new address
+    # ("-2" ...): they are copied, and so is the tree above them
+    affected = {t.id.partition("-")[0] for t in gone} | renumber.keys()
+    by_id = dict(book.by_id)
+    held: dict[int, str] = {}          # id(old task) -> its hash, to number again
+    copy_roots: set[int] = set()
+    for base in affected:
+        for key in list(_keys_with_base(by_id, base)):
+            t = by_id.pop(key)
+            held[id(t)] = base
+            while t.parent is not None:
+                t = t.parent
+            copy_roots.add(id(t))
+    tasks: list[Task] = []
+    for top in old_top[:i0]:
+        if id(top) in copy_roots or (top.group is not None and id(top.group) in new_of):
+            top = _copy_tree(top, 0, new_of, by_id, held, renumber)
+        tasks.append(top)
+    tasks.extend(new_tasks)
+    moved = len(tasks)
     for top in old_top[i1:]:
-        for t in top.walk():
-            _move(book, t, delta, moved)
-    book.tasks = old_top[:i0] + new_tasks + old_top[i1:]
+        if delta or id(top) in copy_roots or (top.group is not None and id(top.group) in new_of):
+            top = _copy_tree(top, delta, new_of, by_id, held, renumber)
+        tasks.append(top)
+    for base, same in renumber.items():
+        same.sort(key=_line, reverse=book.newest_first)
+        for n, t in enumerate(same):
+            t.id = base if n == 0 else f"{base}-{n + 1}"
+            by_id[t.id] = t
 
-    notes = book.notes
-    j0 = bisect_left(notes, r0, key=_line)
-    j1 = bisect_left(notes, r1, key=_line)
-    for nt in notes[j1:]:
-        nt.line += delta
-        nt.end += delta
-    for nt in found["notes"]:
-        nt.line += r0
-        nt.end += r0
-    book.notes = notes[:j0] + found["notes"] + notes[j1:]
-    _move_groups(book, group, r0, r1, delta, lines)
-
-    book._lines = lines
-    book._source = None
-    was_newest_first = book.newest_first
-    old_counts = dialect_counts(gone)
-    counts = tuple(c - o + n for c, o, n in zip(book.counts, old_counts, found["counts"]))
-    book.counts = counts
-    book.dialect = decide_dialect(counts)
-    book.labelled, label = labelled
-    n_lines = len(lines)
-    first = first_block_line(book.tasks, book.groups, book.notes, n_lines)
-    book.preamble_end = first
+    # the book-wide facts, decided again
+    counts = tuple(c - o + n for c, o, n in
+                   zip(book.counts, dialect_counts(gone), found["counts"]))
+    dialect = decide_dialect(counts)
+    notes = _notes(book.notes, found["notes"], r0, r1, delta)
+    first = first_block_line(tasks, groups, notes, len(lines))
     head = [s[:-1] if s.endswith("\r") else s for s in lines[:min(first, 40)]]
-    book.newest_first = is_newest_first(book.dialect, head, first)
+    # the order of age the parser decides (the config's `order` may have
+    # overridden it: the new Book keeps the override, see `store.set_order`)
+    if is_newest_first(dialect, head, first) != (book.newest_first != book.reordered):
+        return None   # it flipped: every duplicate would be numbered again
+    line_of_label, label = labelled
     if label is not None:
-        book.language = label_language(label)
-    elif book.labelled == -1 and r0 < 300:   # the sample (first 300 lines) changed
-        book.language = sample_language([s[:-1] if s.endswith("\r") else s
-                                         for s in lines[:300]])
-    if book.newest_first == was_newest_first:
-        reassign(book.by_id, gone, new_all, book.newest_first)
-    else:  # the order of age flipped: every duplicate is numbered again
-        book.by_id = assign_addresses(list(book.all_tasks()), book.newest_first)
-    if not _spot_check(book, old_top[i1:], new_all):
+        language = label_language(label)
+    elif line_of_label == -1 and r0 < 300:   # the sample (first 300 lines) changed
+        language = sample_language([s[:-1] if s.endswith("\r") else s for s in lines[:300]])
+    else:
+        language = book.language
+
+    new = Book(lines, book.bom, dialect, language, book.newest_first, tasks, groups, notes,
+               first)
+    new.by_id = by_id
+    new.top_items = _top_items(book.top_items, blocks.roots, r0, r1, delta)
+    new.counts = counts
+    new.labelled = line_of_label
+    new.emoji = False
+    new.reordered = book.reordered
+    if not _spot_check(new, tasks[moved:], new_all):
         return None   # never expected; the caller then parses the whole text
     if os.environ.get("TASKBOOK_VERIFY_REPARSE"):
-        _verify(book)
-    return book
+        _verify(new)
+    return new
 
 
 # --------------------------------------------------------------- conditions
@@ -158,18 +175,15 @@ def _blank(s: str) -> bool:
 def _region(book: Book, a: int, b: int) -> tuple[int, int] | None:
     """The old span [r0, r1) of the top-level item(s) that hold the change
     (old lines [a, b)), each with the blank lines after it; None when the
-    change is not inside or right beside a task's top-level item.  An insertion
+    change is not inside or right beside a top-level list item.  An insertion
     between two items takes both: the new lines may belong to either."""
-    top = book.tasks
-    if not top:
+    items = book.top_items
+    if not items:
         return None
     lines = book.lines
-    i = bisect_right(top, a, key=_line) - 1
+    i = bisect_right(items, (a, len(lines))) - 1
     r0 = r1 = -1
-    for t in top[max(i - 1, 0):i + 2]:
-        if t._item is None:
-            return None                 # a heading task
-        s, e = t.root_span()
+    for s, e in items[max(i - 1, 0):i + 2]:
         while e < len(lines) and _blank(lines[e]):
             e += 1
         if s <= b and a <= e:           # touches the change
@@ -241,57 +255,111 @@ def _spot_check(book: Book, moved_top: list[Task], new_all: list[Task]) -> bool:
     return True
 
 
-# ---------------------------------------------------------------- moving
+# ------------------------------------------------------------ the new tree
 
-def _move(book: Book, t: Task, d: int, moved: dict) -> None:
+def _move_in_place(t: Task, d: int) -> None:
+    """Move a task the region's parse just made (nobody else holds it)."""
     t.line += d
     t.end += d
-    if t._item is not None:
-        t._item = _moved_item(book, t._item, d, moved)
-    secs = t._sections
-    if secs.__class__ is list:
-        for s in secs:
-            s.line += d
-            s.end += d
-            s._entries = None
-            if s._item is not None:
-                s._item = _moved_item(book, s._item, d, moved)
+    for s in t.sections:
+        s.line += d
+        s.end += d
+        for e in s.entries:
+            e.line += d
+            e.end += d
 
 
-def _moved_item(book: Book, it, d: int, moved: dict):
-    """The same Item (or Pending region), d lines further down.  Every Item
-    tree moves once, however many tasks and sections point into it."""
-    if it.__class__ is Pending:
-        if id(it) not in moved:
-            moved[id(it)] = it
-            it.start += d
-            it.end += d
-            index = it._index
-            if index:   # already scanned: its Items move, and are found anew
-                for x in index.values():
-                    _move_tree(x, d, moved)
-                it._index = {(x.start, x.text_pos): x for x in index.values()}
-        return it
-    _move_tree(it, d, moved)
-    return it
+def _copy_tree(top: Task, d: int, new_of: dict[int, Group], by_id: dict[str, Task],
+               held: dict[int, str], renumber: dict[str, list[Task]]) -> Task:
+    """A copy of the task tree under `top`, moved d lines down, in the new
+    groups `new_of` names.  `by_id` gets the copies, except those of `held`
+    tasks, which go to `renumber` to be numbered again."""
+    todo = [(top, None)]
+    root = None
+    while todo:
+        old, parent = todo.pop()
+        new = old.shifted(d)
+        g = old.group
+        new.group = new_of.get(id(g), g) if g is not None else None
+        if parent is None:
+            root = new
+        else:
+            new.parent = parent
+            parent.children.append(new)
+        base = held.get(id(old)) if held else None
+        if base is None:
+            by_id[new.id] = new
+        else:
+            renumber.setdefault(base, []).append(new)
+        if old.children:
+            todo.extend((c, new) for c in reversed(old.children))
+    return root
 
 
-def _move_tree(it, d: int, moved: dict) -> None:
-    root = it
-    while root.parent is not None:
-        root = root.parent
-    if id(root) in moved:
-        return
-    moved[id(root)] = root
-    stack = [root]
-    while stack:
-        x = stack.pop()
-        x.start += d
-        x.end += d
-        stack.extend(x.children)
+def _keys_with_base(by_id: dict[str, Task], base: str):
+    """The addresses made from one hash: "abcde", "abcde-2", "abcde-3" ..."""
+    if base in by_id:
+        yield base
+    k = 2
+    while f"{base}-{k}" in by_id:
+        yield f"{base}-{k}"
+        k += 1
 
 
-def _group_at(book: Book, r0: int):
+def _groups(book: Book, r0: int, r1: int, delta: int, lines: list[str]):
+    """The groups of the new book, and the new self of each group that
+    changed (by the old one's id).  A group moves with the lines after the region; one whose
+    scope holds the region ends where its text ends now; one whose parent
+    was replaced is replaced too.  The others are shared."""
+    chain = set()
+    g = _group_at(book, r0)
+    while g is not None:
+        chain.add(id(g))
+        g = g.parent
+    n1 = r1 + delta
+    new_of: dict[int, Group] = {}
+    out = []
+    for g in book.groups:
+        line, end = g.line, g.end
+        if line >= r1:
+            line += delta
+            end += delta
+        elif id(g) in chain:
+            if end > r1:         # its text goes on after the region
+                end += delta
+            else:                # its text ends in the region: where it ends now
+                end = n1
+                while end > line + 1 and not lines[end - 1].strip():
+                    end -= 1
+        parent = new_of.get(id(g.parent), g.parent) if g.parent is not None else None
+        if line != g.line or end != g.end or parent is not g.parent:
+            ng = Group(g.title, g.level, line, end, parent)
+            new_of[id(g)] = ng
+            g = ng
+        out.append(g)
+    return out, new_of
+
+
+def _notes(old: list[Note], region: list[Note], r0: int, r1: int, delta: int) -> list[Note]:
+    j0 = bisect_left(old, r0, key=_line)
+    j1 = bisect_left(old, r1, key=_line)
+    for nt in region:               # made by the region's parse: nobody else holds them
+        nt.line += r0
+        nt.end += r0
+    after = ([Note(nt.title, nt.line + delta, nt.end + delta) for nt in old[j1:]] if delta
+             else old[j1:])
+    return old[:j0] + region + after
+
+
+def _top_items(old: list[tuple[int, int]], region_roots, r0: int, r1: int,
+               delta: int) -> list[tuple[int, int]]:
+    i = bisect_left(old, (r0, 0))
+    j = bisect_left(old, (r1, 0))
+    after = [(s + delta, e + delta) for s, e in old[j:]] if delta else old[j:]
+    return old[:i] + [(r.start + r0, r.end + r0) for r in region_roots] + after
+
+
+def _group_at(book: Book, r0: int) -> Group | None:
     """The heading group whose scope holds line r0: the nearest heading above."""
     g = None
     for grp in book.groups:
@@ -299,25 +367,6 @@ def _group_at(book: Book, r0: int):
             break
         g = grp
     return g
-
-
-def _move_groups(book: Book, group, r0: int, r1: int, delta: int, lines: list[str]) -> None:
-    for g in book.groups:
-        if g.line >= r1:
-            g.line += delta
-            g.end += delta
-    # the groups whose scope holds the region end where their text ends now
-    g = group
-    n1 = r1 + delta
-    while g is not None:
-        if g.end > r1:       # its text goes on after the region
-            g.end += delta
-        else:                # its text ends in the region: where it ends now
-            end = n1
-            while end > g.line + 1 and not lines[end - 1].strip():
-                end -= 1
-            g.end = end
-        g = g.parent
 
 
 def _labelled(book: Book, r0: int, r1: int, delta: int, new_all: list[Task]):
@@ -340,6 +389,10 @@ def _verify(book: Book) -> None:
     """Compare with a whole parse (TASKBOOK_VERIFY_REPARSE=1)."""
     from . import parse_text
     whole = parse_text("\n".join(book.lines), book.bom)
+    if book.reordered:   # the config's order, as `store.set_order` applies it
+        from .address import assign_addresses
+        whole.newest_first = book.newest_first
+        whole.by_id = assign_addresses(list(whole.all_tasks()), whole.newest_first)
     mine, theirs = _summary(book), _summary(whole)
     if mine != theirs:
         diff = next(k for k in theirs if mine.get(k) != theirs.get(k))
@@ -355,20 +408,16 @@ def _summary(book: Book) -> dict:
                 f.label, f.struck, f.tag_span, f.bullet, f.nested,
                 t.group.line if t.group else None, t.parent.id if t.parent else None,
                 tuple((s.kind, s.label, s.line, s.end, s.inline, s.bullet, s.text_pos, s.nested,
-                       tuple((e.line, e.text) for e in s.entries)) for s in t.sections),
-                _item_summary(t.item))
+                       tuple((e.line, e.end, e.text, e.bullet) for e in s.entries))
+                      for s in t.sections))
     return {
         "meta": (book.dialect, book.language, book.newest_first, book.preamble_end,
                  book.counts, book.labelled, book.emoji),
         "tasks": [task(t) for t in book.all_tasks()],
         "top": [t.id for t in book.tasks],
-        "groups": [(g.title, g.level, g.line, g.end) for g in book.groups],
+        "by_id": sorted((k, t.line) for k, t in book.by_id.items()),
+        "groups": [(g.title, g.level, g.line, g.end, g.parent.line if g.parent else None)
+                   for g in book.groups],
         "notes": [(n.title, n.line, n.end) for n in book.notes],
+        "top_items": list(book.top_items),
     }
-
-
-def _item_summary(it) -> tuple | None:
-    if it is None:
-        return None
-    return (it.start, it.end, it.marker, it.number, it.indent, it.offset, it.text_pos,
-            it.first, it.quoted, [c.start for c in it.children])

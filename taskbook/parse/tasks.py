@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from .. import markers as mk
-from ..model import Dialect, Form, Group, Note, Section, Status, Task
+from ..model import Dialect, Entry, Form, Group, Note, Section, Status, Task
 from .blocks import Blocks, Heading
 
 _LABELS = r"任务|子任务[0-9０-９]*|子问题[0-9０-９]*|Task|Sub-?(?:task|problem)(?:[ \t]*[0-9]+)?"
@@ -377,7 +377,7 @@ def build(lines: list[str], blocks: Blocks, has_emoji: bool = True) -> dict:
              Dialect.CHECKLIST if cand.kind == "box" else Dialect.MARKED)
         form = Form(d, "item", it.text_pos, cand.mspan, cand.mpos, cand.tspan,
                     cand.label, cand.struck, cand.tag, it.marker, parent_item is not None)
-        t = Task("", clean_title(raw), cand.status, cand.marker, start, it.end, 0, form, item=it)
+        t = Task("", clean_title(raw), cand.status, cand.marker, start, it.end, 0, form)
         it.task = t
         it.owner = t
         attach(t, owner)
@@ -397,11 +397,11 @@ def build(lines: list[str], blocks: Blocks, has_emoji: bool = True) -> dict:
     _close_scopes(lines, [h for h, _, _ in heads], groups, heading_tasks)
 
     # 4. sections
-    for t in all_tasks:
-        if t.item is not None:
-            _item_sections(lines, t)
-        else:
-            _heading_sections(lines, t, blocks)
+    for it in blocks.items:
+        if it.task is not None:
+            _item_sections(lines, it.task, it)
+    for t in heading_tasks:
+        _heading_sections(lines, t, blocks)
 
     # 5. notes: top-level items that are neither tasks nor hold any
     notes = [Note(clean_title(lines[it.start][it.text_pos:]), it.start, it.end)
@@ -510,7 +510,7 @@ _SECTION_FIRST = frozenset(w[0] for w in _SECTION_KIND) | frozenset(
     w[0].upper() for w in _SECTION_KIND) | {"*"}
 
 
-def _item_sections(lines: list[str], task: Task) -> None:
+def _item_sections(lines: list[str], task: Task, item) -> None:
     """Labelled items in the task's own text (not inside its sub-tasks).
 
     Seed 000 nests 修改计划 and 执行记录 inside 分析, so the items of an
@@ -519,7 +519,7 @@ def _item_sections(lines: list[str], task: Task) -> None:
     """
     first_chars = _SECTION_FIRST
     sections = task.sections
-    for it in task.item.children:
+    for it in item.children:
         if it.task is not None or it.first != "para":
             continue
         s = lines[it.start]
@@ -530,7 +530,8 @@ def _item_sections(lines: list[str], task: Task) -> None:
         if sec is None:
             continue
         kind, label, inline = sec
-        sections.append(Section(kind, label, it.start, it.end, inline, it, None, it.marker, tp))
+        sections.append(Section(kind, label, it.start, it.end, inline, it.marker, tp,
+                                entries=_entries(lines, it)))
         if kind != "analysis":
             continue
         for c in it.children:
@@ -541,8 +542,14 @@ def _item_sections(lines: list[str], task: Task) -> None:
             if tp < len(s) and s[tp] in first_chars:
                 sub = _section_of(s, tp)
                 if sub is not None and not sub[2]:
-                    sections.append(Section(sub[0], sub[1], c.start, c.end, "", c, None,
-                                            c.marker, tp, True))
+                    sections.append(Section(sub[0], sub[1], c.start, c.end, "", c.marker, tp,
+                                            True, _entries(lines, c)))
+
+
+def _entries(lines: list[str], item) -> list[Entry]:
+    """The items of a section's label item: its plan steps, log entries ..."""
+    return [Entry(c.start, c.end, lines[c.start][c.text_pos:].strip(), c.marker)
+            for c in item.children]
 
 
 def _heading_sections(lines: list[str], task: Task, blocks: Blocks) -> None:
@@ -557,7 +564,7 @@ def _heading_sections(lines: list[str], task: Task, blocks: Blocks) -> None:
             if sec is not None:
                 kind, label, inline = sec
                 task.sections.append(Section(kind, label, it.start, it.end, inline,
-                                             it, None, it.marker, it.text_pos))
+                                             it.marker, it.text_pos, entries=_entries(lines, it)))
 
 
 def sample_language(lines: list[str]) -> str:
