@@ -1,18 +1,26 @@
-"""The edit verbs as whole transactions, shared by the CLI and the board.
+"""The edit verbs as whole transactions, shared by every front end.
 
 `taskbook.edit` knows how to change the text of a book; this module adds what
-a verb needs around it: resolving the address in the book as it is on disk at
-the moment of writing (under the lock of `store.transact`), the review rules
-(approve needs a plan waiting for review, done needs finished sub-problems),
-the log note that goes with a status change, and a re-parse that checks the
-edit did what it meant to.  The CLI and the board call the same functions, so
-an edit made from either is the same minimal diff in the book's own style.
+a verb needs around it, the same for the CLI, the board, the MCP server and
+build sync (`build.sync` runs its edits through `Rules` too):
 
-Nothing here prints or imports a user interface.
+* resolving the address in the book as it is on disk at the moment of
+  writing (under the lock of `store.transact`);
+* the config's rules (`Rules`): the book's order (`order`), the language
+  and dialect of new lines (`language`, `dialect`), the prefix of a log entry
+  (`log.timestamp`, `log.commit`, computed only when an entry is written),
+  and the commit noted when a task is done (`done.commit`);
+* the review rules (approve needs a plan waiting for review, done needs
+  finished sub-problems ...), which only `force` overrides;
+* a re-parse that checks the edit did what it meant to.
+
+Front ends pass options and show the `Outcome`; nothing here prints or
+imports a user interface.
 """
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Callable, Protocol
 
@@ -27,6 +35,14 @@ from .style import Style
 
 Check = ed.Check
 Require = Callable[[Task], "str | None"]
+
+
+class _ByConfig(Enum):
+    CONFIG = "config"
+
+
+CONFIG = _ByConfig.CONFIG
+"""The default of options whose value the project's config decides."""
 
 
 class Target(Protocol):
@@ -52,12 +68,56 @@ class BookTarget:
 
 
 class Outcome:
-    """What an edit did: the changed task and the book as written."""
+    """What an edit did: the changed task, the book as written, and notices
+    for the person (a rule that could not be followed, say)."""
 
     def __init__(self) -> None:
         self.task: Task | None = None
         self.book: Book | None = None
         self.message = ""
+        self.notices: list[str] = []
+
+
+class Rules:
+    """The config's rules for the edits of one transaction, applied the
+    same way whichever front end asked for them."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.config = target.config
+        self.order = target.order
+        self._stamp: str | None | _ByConfig = CONFIG
+
+    def style(self, book: Book) -> Style:
+        """How new lines are written: the book's own style, in its language."""
+        return Style(book, language(self.config, book))
+
+    def dialect(self, book: Book) -> Dialect | None:
+        return dialect(self.config, book)
+
+    def stamp(self) -> str | None:
+        """The prefix of a log entry; made on first use only (with
+        `log.commit` it asks git), then the same for the whole transaction."""
+        if self._stamp is CONFIG:
+            self._stamp = stamp(self.config, self.target.path)
+        return self._stamp
+
+    def done_commit(self, verb: str, commit: bool | None, out: Outcome) -> str | None:
+        """The commit to note in the log of a task marked done: for `--commit`
+        (`commit` True) or `done` with `done.commit` set (`commit` None)."""
+        explicit = commit is not None
+        if not (commit if explicit else verb == "done" and self.config.get("done.commit")):
+            return None
+        from .gitctx import head  # GitPython: only when asked for
+        h = head(self.target.path)
+        if h is None:
+            if explicit:
+                raise UsageError(f"--commit: {self.target.path} is not in a git repository "
+                                 "with a commit")
+            out.notices.append("done.commit: the book is not in a git repository with a "
+                               "commit; none recorded")
+            return None
+        return h.label()
 
 
 class NeedsForce(UsageError):
@@ -65,9 +125,10 @@ class NeedsForce(UsageError):
 
 
 def run_edit(target: Target, op: Callable[[Book, Outcome], tuple[ed.Change, Check]], *,
-             create: bool = False) -> Outcome:
-    """Run one edit transaction.  `op` returns the change and a check."""
-    out = Outcome()
+             create: bool = False, out: Outcome | None = None) -> Outcome:
+    """Run one edit transaction.  `op` returns the change and a check; it
+    may run again if the book changed on disk meanwhile."""
+    out = out if out is not None else Outcome()
 
     def fn(loaded: Loaded) -> bytes | None:
         change, check = op(loaded.book, out)
@@ -189,19 +250,19 @@ def add_task(target: Target, title: str, *, under: str | None = None, under_titl
     """Add a task (or, with `under`, a sub-problem) where the book puts it."""
     if under and group:
         raise UsageError("--under and --group cannot be used together")
-
     steps = _steps(plan) if plan else []
+    rules = Rules(target)
 
     def op(book: Book, out: Outcome) -> tuple[ed.Change, Check]:
         before = len(book.by_id)   # every task has one address
-        style = Style(book, language(target.config, book))
+        style = rules.style(book)
         parent = find_task(book, under, under_title) if under else None
         grp = find_group(book, group) if group else None
         change = ed.add_task(book, title, under=parent, group=grp, style=style,
-                             dialect=dialect(target.config, book))
+                             dialect=rules.dialect(book))
         span = change.inserted
         if steps:  # the plan goes under the new task: find it in the new text
-            mid = change.parse(target.order)
+            mid = change.parse(rules.order)
             new_task = _task_in(mid, span)
             if new_task is None:
                 raise ed.EditError("the new task could not be found after adding it; "
@@ -224,28 +285,34 @@ def add_task(target: Target, title: str, *, under: str | None = None, under_titl
 def add_plan(target: Target, address: str, steps: list[str], *, title: str | None = None) -> Outcome:
     """Append numbered steps to the task's plan, creating the section."""
     steps = _steps(steps)
+    rules = Rules(target)
 
     def op(book: Book, out: Outcome) -> tuple[ed.Change, Check]:
         task = find_task(book, address, title)
         before = count(task, "plan")
-        change = ed.add_plan(book, task, steps, Style(book, language(target.config, book)))
+        change = ed.add_plan(book, task, steps, rules.style(book))
         return change, same_task_check(task, out, lambda t: count(t, "plan") >= before + len(steps))
 
     return run_edit(target, op)
 
 
-def add_log(target: Target, address: str, message: str, *, stamp: str | None = None,
-            title: str | None = None) -> Outcome:
-    """Append one entry to the task's execution log, creating the section."""
+def add_log(target: Target, address: str, message: str, *,
+            stamp: str | None | _ByConfig = CONFIG, title: str | None = None) -> Outcome:
+    """Append one entry to the task's execution log, creating the section.
+
+    `stamp` is the entry's prefix: by default what the config says
+    (`log.timestamp`, `log.commit`); None for none (`log --no-time`)."""
     message = message.strip()
     if not message:
         raise UsageError("the log message is empty")
+    rules = Rules(target)
+    if stamp is not CONFIG:
+        rules._stamp = stamp
 
     def op(book: Book, out: Outcome) -> tuple[ed.Change, Check]:
         task = find_task(book, address, title)
         before = count(task, "log")
-        change = ed.add_log(book, task, message, stamp=stamp,
-                            style=Style(book, language(target.config, book)))
+        change = ed.add_log(book, task, message, stamp=rules.stamp(), style=rules.style(book))
         return change, same_task_check(task, out, lambda t: count(t, "log") == before + 1)
 
     return run_edit(target, op)
@@ -253,13 +320,20 @@ def add_log(target: Target, address: str, message: str, *, stamp: str | None = N
 
 def change_status(target: Target, address: str, status: Status, *, force: bool = False,
                   note: str | None = None, require: Require | None = None,
-                  log_prefix: str = "", title: str | None = None) -> Outcome:
+                  log_prefix: str = "", title: str | None = None,
+                  commit: bool | None = False, verb: str = "") -> Outcome:
     """Set the task's status; `note` also goes to its log, after `log_prefix`.
 
     `require` states a rule (approve only what waits for review ...); when it
     refuses and `force` is off, NeedsForce says why and nothing is written.
+    `commit` notes the git commit in the log: True always, None when the
+    config says so for this `verb` (`done.commit`), False never.
     """
-    when = stamp(target.config, target.path)
+    rules = Rules(target)
+    out = Outcome()
+    head = rules.done_commit(verb, commit, out)
+    if head is not None:
+        note = f"{note} (commit {head})" if note else f"{PAST.get(verb, verb)} at commit {head}"
 
     def op(book: Book, out: Outcome) -> tuple[ed.Change, Check]:
         task = find_task(book, address, title)
@@ -267,18 +341,18 @@ def change_status(target: Target, address: str, status: Status, *, force: bool =
             problem = require(task)
             if problem:
                 raise NeedsForce(problem, hint="use --force to do it anyway")
-        style = Style(book, language(target.config, book))
+        style = rules.style(book)
         change = ed.set_status(book, task, status, style)
         if note:
-            mid = change.parse(target.order)
+            mid = change.parse(rules.order)
             t2 = find_same(mid, task)
             if t2 is None:
                 raise ed.EditError("the task changed its address; the book is unchanged")
-            change = ed.add_log(mid, t2, f"{log_prefix}{note}", stamp=when,
+            change = ed.add_log(mid, t2, f"{log_prefix}{note}", stamp=rules.stamp(),
                                 style=Style(mid, style.language))
         return change, same_task_check(task, out, lambda t: t.status is status)
 
-    return run_edit(target, op)
+    return run_edit(target, op, out=out)
 
 
 # ----------------------------------------------------------- the rules
@@ -345,8 +419,12 @@ REQUIRE: dict[str, Require] = {"done": open_children}
 
 
 def status_verb(target: Target, name: str, address: str, *, note: str | None = None,
-                force: bool = False, title: str | None = None) -> Outcome:
-    """start, done, block, drop, reopen: the plain status verbs by name."""
+                force: bool = False, title: str | None = None,
+                commit: bool | None = None) -> Outcome:
+    """start, done, block, drop, reopen: the plain status verbs by name.
+    `commit`: note the git commit in the log (None: as config `done.commit`
+    says for `done`)."""
     status = next(s for n, s, _ in STATUS_VERBS if n == name)
     return change_status(target, address, status, force=force, note=note, require=REQUIRE.get(name),
-                         log_prefix=LOG_PREFIX.get(name, ""), title=title)
+                         log_prefix=LOG_PREFIX.get(name, ""), title=title, commit=commit,
+                         verb=name)

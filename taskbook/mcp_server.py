@@ -130,8 +130,7 @@ def build_server(target: actions.Target):
         "Append an entry to the task's execution log (执行记录 / Log), with the date and time "
         "when the project's config says so: record what was done and found."))
     def log_tool(id: str, message: str) -> CallToolResult:
-        return result(lambda: edited("logged", actions.add_log(
-            target, id, message, stamp=actions.stamp(target.config))))
+        return result(lambda: edited("logged", actions.add_log(target, id, message)))
 
     @server.tool(name="submit", annotations=write, description=(
         "Ask the human to review the task's plan (status planned). Refused without a plan. "

@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import Iterable
 
 from .. import edit as ed
+from ..actions import Rules as EditRules
+from ..actions import Target
 from ..errors import UsageError
 from ..model import Book, Status, Task
 from ..store import Loaded, transact
@@ -184,27 +186,27 @@ class Result:
 class Syncer:
     """One sync: the edits, applied one after another to the parsed book."""
 
-    def __init__(self, diagnostics: list[Diagnostic], build: Build, *, grouped: bool = False,
-                 close_resolved: bool = True, rules: Rules | None = None,
-                 language: str | None = None, stamp_format: str = "%Y-%m-%d %H:%M",
-                 order: str | None = None) -> None:
+    def __init__(self, target: Target, diagnostics: list[Diagnostic], build: Build, *,
+                 grouped: bool = False, close_resolved: bool = True,
+                 rules: Rules | None = None) -> None:
+        self.target = target
         self.diagnostics = diagnostics
-        self.order = order      # config `order`, applied to every intermediate book too
         self.build = build
         self.grouped = grouped
         self.close_resolved = close_resolved
         self.rules = rules or Rules(None)
-        self.language = language
-        self.stamp_format = stamp_format
         self.result = Result()
 
     # the transaction body: may run again if the book changed meanwhile
     def __call__(self, loaded: Loaded) -> bytes | None:
         self.result = res = Result()
         self.book = book = loaded.book
-        self.lang = self.language or book.language
+        # the config's rules, as for every edit (`actions.Rules`): order,
+        # language and dialect of new lines, the prefix of log entries
+        self.edit_rules = EditRules(self.target)
+        self.lang = self.edit_rules.style(book).language
         self.words = ENTRY["zh" if self.lang == "zh" else "en"]
-        self.stamp = ed.timestamp(self.stamp_format)
+        self.when = ed.timestamp(str(self.target.config.get("log.timestamp_format")))
         self.changed = False
         tracked = find_tracked(book)
         res.tracked = len(tracked)
@@ -247,7 +249,8 @@ class Syncer:
 
     def _log_on(self, task: Task, text: str, fp: str) -> Task:
         before = len(find_tracked(self.book))
-        change = ed.add_log(self.book, task, text, stamp=self.stamp, style=self._style())
+        change = ed.add_log(self.book, task, text, stamp=self.edit_rules.stamp(),
+                            style=self._style())
 
         def check(b: Book) -> str | None:
             if fp not in find_tracked(b) or len(find_tracked(b)) < before:
@@ -257,7 +260,7 @@ class Syncer:
         return self._tracked_task(fp)
 
     def _apply(self, change: ed.Change, check: ed.Check) -> None:
-        self.book = ed.apply(change, check, self.order)
+        self.book = ed.apply(change, check, self.edit_rules.order)
         self.changed = True
 
     def _again(self, fp: str, d: Diagnostic, reopen: bool) -> None:
@@ -303,7 +306,8 @@ class Syncer:
 
     def _add_task(self, title: str, under: Task | None) -> Task:
         before = sum(1 for _ in self.book.all_tasks())
-        change = ed.add_task(self.book, title, under=under, style=self._style())
+        change = ed.add_task(self.book, title, under=under, style=self._style(),
+                             dialect=self.edit_rules.dialect(self.book))
         span = change.inserted
         found: list[Task] = []
 
@@ -319,7 +323,7 @@ class Syncer:
         return found[-1]
 
     def _add_parent(self, n: int) -> tuple[int, str]:
-        title = self.words["parent"].format(cmd=self.build.command, when=self.stamp, n=n)
+        title = self.words["parent"].format(cmd=self.build.command, when=self.when, n=n)
         task = self._add_task(title, None)
         return task.line, task.title
 
@@ -401,14 +405,13 @@ def names_in_file(path: Path, names: set[str], chunk: int = 1 << 20) -> set[str]
     return found
 
 
-def sync(path: Path, diagnostics: list[Diagnostic], build: Build, *, grouped: bool = False,
-         close_resolved: bool = True, ignore=None, order: str | None = None,
-         language: str | None = None, stamp_format: str = "%Y-%m-%d %H:%M") -> Result:
-    """Bring the book at `path` up to date with one run's diagnostics."""
-    s = Syncer(diagnostics, build, grouped=grouped, close_resolved=close_resolved,
-               rules=ignore if isinstance(ignore, Rules) else Rules(ignore),
-               language=language, stamp_format=stamp_format, order=order)
-    _, written = transact(Path(path), s, order=order)
+def sync(target: Target, diagnostics: list[Diagnostic], build: Build, *, grouped: bool = False,
+         close_resolved: bool = True, ignore=None) -> Result:
+    """Bring the book of `target` up to date with one run's diagnostics,
+    following the config's edit rules as every front end does."""
+    s = Syncer(target, diagnostics, build, grouped=grouped, close_resolved=close_resolved,
+               rules=ignore if isinstance(ignore, Rules) else Rules(ignore))
+    _, written = transact(Path(target.path), s, order=target.order)
     s.result.written = written is not None
     return s.result
 

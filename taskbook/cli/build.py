@@ -144,13 +144,10 @@ def _sync(st: State, diagnostics, command: str, complete: bool, why: str, log: P
     mode = str(cfg.get("build.tasks"))
     if mode not in ("one", "grouped"):
         return None, UsageError(f"build.tasks takes one or grouped, not {mode!r}")
-    lang = str(cfg.get("language"))
     try:
-        result = sync(path, diagnostics, Build(command, complete, why, log),
+        result = sync(st, diagnostics, Build(command, complete, why, log),
                       grouped=mode == "grouped", close_resolved=bool(cfg.get("build.close_resolved")),
-                      ignore=Rules(cfg.get("build.ignore")), order=st.order,
-                      language=None if lang == "auto" else lang,
-                      stamp_format=str(cfg.get("log.timestamp_format")))
+                      ignore=Rules(cfg.get("build.ignore")))
     except TaskbookError as e:
         return None, e
     return result, None

@@ -42,6 +42,8 @@ def _address_arg():
 
 
 def _finish(out: Outcome, as_json: bool, verb: str) -> None:
+    for notice in out.notices:
+        info(notice)
     task = out.task
     if as_json:
         emit_json({"schema_version": export.SCHEMA_VERSION, "action": verb,
@@ -174,10 +176,7 @@ def log_cmd(
 ) -> None:
     """Append an entry to the task's execution log (执行记录 / Log), creating it if missing."""
     st: State = ctx.obj
-    if not message.strip():
-        raise UsageError("the log message is empty")
-    stamp = None if no_time else actions.stamp(st.config, st.path)
-    out = actions.add_log(st, address, message, stamp=stamp)
+    out = actions.add_log(st, address, message, stamp=None if no_time else actions.CONFIG)
     _finish(out, as_json, "logged")
 
 
@@ -195,27 +194,11 @@ def _status_command(name: str):
             help="Log the current git commit and branch (done: default from config done.commit)."),
         as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     ) -> None:
-        note = _commit_note(ctx.obj, name, note, commit)
-        out = actions.status_verb(ctx.obj, name, address, note=note, force=force)
+        out = actions.status_verb(ctx.obj, name, address, note=note, force=force, commit=commit)
         _finish(out, as_json, actions.PAST[name])
 
     command.__name__ = f"{name}_cmd"
     return command
-
-
-def _commit_note(st: State, name: str, note: Optional[str], commit: Optional[bool]) -> Optional[str]:
-    """The log note naming HEAD, for --commit (and `done` with done.commit)."""
-    explicit = commit is not None
-    if not (commit if explicit else name == "done" and st.config.get("done.commit")):
-        return note
-    from ..gitctx import head
-    h = head(st.path)
-    if h is None:
-        if explicit:
-            raise UsageError(f"--commit: {st.path} is not in a git repository with a commit")
-        info("done.commit: the book is not in a git repository with a commit; none recorded")
-        return note
-    return f"{note} (commit {h.label()})" if note else f"{actions.PAST[name]} at commit {h.label()}"
 
 
 # --------------------------------------------------------- review verbs

@@ -115,7 +115,7 @@ class BoardState:
         elif verb == "plan":
             out = actions.add_plan(t, a, [text.strip()], title=title)
         elif verb == "log":
-            out = actions.add_log(t, a, text, stamp=actions.stamp(t.config), title=title)
+            out = actions.add_log(t, a, text, title=title)
         else:
             raise ValueError(f"unknown verb {verb!r}")
         self.load()
