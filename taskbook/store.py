@@ -19,7 +19,6 @@ change made by someone else is overwritten.
 from __future__ import annotations
 
 import errno
-import gc
 import os
 import stat as stat_mod
 from pathlib import Path
@@ -234,10 +233,6 @@ def transact(path: Path, edit: EditFn, *, create: bytes | None = None,
     with lock_for(path):
         remove_stale_temps(path)
         for attempt in range(RETRIES):
-            if attempt:
-                # the books of earlier attempts are garbage with cycles (tasks
-                # and their parents); a CLI edit runs with the cyclic GC off
-                gc.collect()
             if create is not None and not path.exists():
                 loaded = Loaded(path, b"", parse(b""))
                 set_order(loaded.book, order)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 import typer
 from typer.main import get_command
@@ -71,3 +72,30 @@ def test_root_help_lists_every_command_in_table_order():
     hidden, groups = {"merge-driver"}, ["config"]
     commands = [c for cmds in MODULES.values() for c in cmds if c not in hidden and c not in groups]
     assert shown == commands + groups
+
+
+def test_only_main_decides_the_gc_policy():
+    """Library code never switches the cyclic GC (it would switch it for a
+    whole board or MCP process): only the CLI's `main` does, for one-shot
+    commands."""
+    import re
+    package = Path(__file__).resolve().parent.parent / "taskbook"
+    users = sorted(str(p.relative_to(package)) for p in package.rglob("*.py")
+                   if re.search(r"^\s*(import gc|from gc import)", p.read_text(encoding="utf-8"), re.M))
+    assert users == ["cli/__init__.py"]
+
+
+def test_a_parse_runs_with_the_gc_as_the_caller_left_it():
+    import gc
+    from taskbook.parse import parse
+    seen = []
+
+    def watch(phase, info):
+        seen.append(gc.isenabled())
+    assert gc.isenabled()
+    gc.callbacks.append(watch)
+    try:
+        parse(("".join(f"- [ ] task {k}\n  - Plan:\n    1. step\n" for k in range(3000))).encode())
+    finally:
+        gc.callbacks.remove(watch)
+    assert seen and gc.isenabled()   # collections ran during the parse: it was on

@@ -14,10 +14,12 @@ def main(argv: list[str] | None = None) -> int:
     from .commands import one_shot
     gc_off = one_shot(args) and gc.isenabled()
     if gc_off:
-        # A read or edit command runs once and exits: everything it builds
-        # lives to the end, so the cyclic GC would only walk the book's tens
-        # of thousands of objects again and again (~15% of an edit of a
-        # 10,000-task book).  Long-running commands keep it.
+        # The one GC policy of taskbook (library code never touches the GC):
+        # a read or edit command runs once and exits, and everything it
+        # builds lives to the end, so the cyclic GC would only walk the
+        # book's tens of thousands of objects again and again (~30% of a
+        # parse of a 10,000-task book).  Long-running commands (board, mcp,
+        # build) keep the interpreter's default.
         gc.disable()
     try:
         return _main(args, want_json)
