@@ -22,9 +22,15 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
-# C0 and C1 controls (not tab and newline), and the bidirectional controls
-# that can make a terminal show text in another order than it is stored
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls (not tab and newline); the bidirectional controls that
+# can make a terminal show text in another order than it is stored; and the
+# invisible format characters (zero-width space and joiners, word joiner, BOM,
+# soft hyphen, line and paragraph separators, invisible operators, tag
+# characters that can smuggle hidden text): all shown by name, never sent
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]")
 
 
 def _picture(m: re.Match) -> str:
@@ -33,8 +39,10 @@ def _picture(m: re.Match) -> str:
         return chr(0x2400 + c)     # ␛ for ESC, ␀ for NUL ...
     if c == 0x7F:
         return "\u2421"            # ␡
-    if c > 0xFF:
-        return f"\\u{c:04x}"      # a bidirectional control, shown by name
+    if c > 0xFFFF:
+        return f"\\U{c:08x}"
+    if c > 0xFF or c == 0xAD:
+        return f"\\u{c:04x}"      # a format character, shown by its code
     return f"\\x{c:02x}"
 
 
