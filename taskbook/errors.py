@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """taskbook's exit statuses (the CLI's contract, README "Exit codes")."""
+
+    OK = 0
+    FAILURE = 1        # the operation failed or was refused
+    USAGE = 2          # bad usage or bad input
+    INTERRUPTED = 130
+
 
 class TaskbookError(Exception):
     """An error reported to the user as one line; never a traceback."""
 
-    exit_code = 1
+    exit_code = ExitCode.FAILURE
     code_default = "error"  # the "code" of the JSON error (docs/json.md)
 
     def __init__(self, message: str, *, hint: str | None = None, code: str | None = None) -> None:
@@ -19,7 +30,7 @@ class TaskbookError(Exception):
 class UsageError(TaskbookError):
     """Bad input from the user: exit 2."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
     code_default = "bad-input"
 
 

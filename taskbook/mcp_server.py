@@ -21,7 +21,6 @@ from .parse import decode
 from .query import next_task, parse_statuses, resolve, select
 from .store import load, read_bytes
 
-TOOL_NAMES = ("list", "show", "next", "add", "plan", "log", "submit", "start", "done", "block")
 BOOK_URI = "taskbook://book"
 
 INSTRUCTIONS = """\

@@ -87,19 +87,19 @@ def _main(args: list[str], want_json: bool) -> int:
 def _click_exceptions():
     """Click's exception classes, wherever this typer takes click from.
 
-    typer >= 0.28 vendors click as `typer._click` (its exceptions are not
-    `click.exceptions`), and its Exit/Abort live in `typer.exceptions`; older
-    typer uses click itself.  Catching the wrong module's classes turned every
-    usage error into an "internal error" with exit status 1.
+    typer >= 0.28 vendors click privately (its exceptions are not
+    `click.exceptions`), older typer uses click itself; catching the wrong
+    module's classes turned every usage error into an "internal error" with
+    exit status 1.  Both are reached from typer's public `BadParameter`,
+    whose bases are click's UsageError and ClickException, so no private
+    module is imported.
     """
     import types
 
     import typer
-    try:
-        from typer._click import exceptions as mod
-    except ImportError:
-        from click import exceptions as mod
-    return types.SimpleNamespace(UsageError=mod.UsageError, ClickException=mod.ClickException,
+    bases = {c.__name__: c for c in typer.BadParameter.__mro__}
+    return types.SimpleNamespace(UsageError=bases["UsageError"],
+                                 ClickException=bases["ClickException"],
                                  Exit=typer.Exit, Abort=typer.Abort)
 
 

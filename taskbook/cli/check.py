@@ -10,7 +10,7 @@ import typer
 from .. import export
 from ..store import load
 from .common import State
-from .output import emit_json, info, safe
+from .output import ExitCode, emit_json, info, safe
 
 
 def register(app: typer.Typer) -> None:
@@ -54,4 +54,4 @@ def check_cmd(
         else:
             info("no problems found in " + ", ".join(p for p, _ in results))
     if found:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.FAILURE)

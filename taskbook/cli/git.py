@@ -12,7 +12,7 @@ from typing import Optional
 import typer
 
 from .common import State, complete_address
-from .output import emit_json, info, safe
+from .output import ExitCode, emit_json, info, safe
 
 JSON_HELP = "Print JSON (schema in README) instead of text."
 WORKING = "working file"
@@ -287,7 +287,7 @@ def merge_driver_cmd(
     atomic_write(ours, data)
     if conflicts:
         info(f"taskbook merge-driver: {name}: {conflicts} conflict(s) left with markers")
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.FAILURE)
 
 
 def _line_merge(base: Path, ours: Path, theirs: Path, marker_size: int) -> tuple[bytes, int]:

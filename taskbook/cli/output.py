@@ -12,14 +12,10 @@ from __future__ import annotations
 
 import re
 import sys
-from enum import IntEnum
 
+from ..errors import ExitCode
 
-class ExitCode(IntEnum):
-    OK = 0
-    FAILURE = 1
-    USAGE = 2
-    INTERRUPTED = 130
+__all__ = ["ExitCode", "safe", "emit_json", "info", "report_error"]
 
 
 # C0 and C1 controls (not tab and newline); the bidirectional controls that
