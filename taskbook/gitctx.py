@@ -87,14 +87,6 @@ def open_repo(path: Path):
         raise TaskbookError(f"cannot open the git repository of {path}: {e}") from None
 
 
-def repo_root(path: Path) -> Path | None:
-    """The work tree root of the repository holding `path`, or None."""
-    repo = open_repo(path)
-    if repo is None or repo.working_tree_dir is None:
-        return None
-    return Path(repo.working_tree_dir)
-
-
 def book_repo(book: Path) -> BookRepo:
     """The repository of a book; UsageError if the book is not in one."""
     repo = open_repo(book)

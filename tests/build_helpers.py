@@ -42,8 +42,8 @@ def text_of(pieces) -> str:
 
 def fixture_text(name: str) -> str:
     """A captured output, cleaned the way the runner cleans a live stream."""
-    from taskbook.build.runner import clean
-    return clean((FIXTURES / name).read_bytes())[1]
+    from taskbook.build.runner import scrub
+    return scrub((FIXTURES / name).read_bytes()).decode("utf-8")
 
 
 CRATE_MAIN = """\

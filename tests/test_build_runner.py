@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from build_helpers import FIXTURES, TASKBOOK, base_env, tb, text_of
-from taskbook.build.runner import MAX_PENDING, META, Cleaner, clean
+from taskbook.build.runner import MAX_PENDING, META, Cleaner, scrub
 
 
 def log_lines(path: Path) -> list[str]:
@@ -221,7 +221,7 @@ def test_cleaner_handles_escapes_and_utf8_split_across_reads():
     for i in range(len(raw)):  # one byte at a time: every split point
         out.append(text_of(c.feed(raw[i:i + 1])))
     assert "".join(out) == "error: naïve ‘x’\n" * 50
-    assert clean(b"a\rb\rc\n") == (b"c\n", "c\n")
+    assert scrub(b"a\rb\rc\n") == b"c\n"
 
 
 def test_cleaner_pieces_equal_cleaning_the_whole_stream_at_once():
@@ -240,7 +240,7 @@ def test_cleaner_pieces_equal_cleaning_the_whole_stream_at_once():
             pieces += c.feed(raw[i:i + n])
             i += n
         pieces += c.flush()
-        whole = clean(raw if raw.endswith(b"\n") else raw + b"\n")[0]
+        whole = scrub(raw if raw.endswith(b"\n") else raw + b"\n")
         assert b"".join(buf[start:end] for buf, start, end in pieces) == whole
 
 

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from taskbook import gitctx
-from taskbook.config import resolve_book
+from taskbook.config import git_root, resolve_book
 
 from cli_helpers import SEEDS_DIR, assert_clean_error, base_env, seed_path
 from git_helpers import BOOK, GIT_ENV, commit, git, make_repo, tb, tb_ok
@@ -40,8 +40,8 @@ def _log_entries(repo, title: str) -> list[str]:
 def test_helpers_on_a_real_repository(repo):
     sub = repo / "src" / "deep"
     sub.mkdir(parents=True)
-    assert gitctx.repo_root(sub) == repo.resolve()
-    assert gitctx.repo_root(repo.parent) is None
+    assert git_root(sub) == repo.resolve()          # how the book is found (no GitPython)
+    assert git_root(repo.parent) is None
     h = gitctx.head(repo / BOOK)
     assert (h.short, h.branch) == (_short(repo), "main")
     assert h.label() == f"{h.short} on main" and h.tag() == f"{h.short} main"

@@ -87,12 +87,6 @@ def scrub(block: bytes) -> bytes:
     return block.decode("utf-8", "backslashreplace").encode("utf-8")
 
 
-def clean(block: bytes) -> tuple[bytes, str]:
-    """Whole lines of terminal output -> (log bytes, the same as text)."""
-    block = scrub(block)
-    return block, block.decode("utf-8")
-
-
 def _is_utf8(buf: bytes, start: int, end: int) -> bool:
     """buf[start:end] is valid UTF-8 (the caller checked isascii() first when it could)."""
     try:
