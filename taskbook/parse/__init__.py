@@ -55,13 +55,11 @@ def parse_text(text: str, bom: bool = False) -> Book:
     has_emoji = any(e in text for e in EMOJI)
     blocks = scan(bare)
     found = build(bare, blocks, has_emoji)
-    all_tasks = found.pop("all_tasks")
-    counts = found.pop("counts")
-    labelled = found.pop("labelled")
-    book = Book(lines=lines, bom=bom, **found)
-    book.counts = counts
-    book.labelled = labelled
+    book = Book(lines, bom, found.dialect, found.language, found.newest_first, found.tasks,
+                found.groups, found.notes, found.preamble_end)
+    book.counts = found.counts
+    book.labelled = found.labelled
     book.emoji = has_emoji
-    book.by_id = assign_addresses(all_tasks, book.newest_first)
+    book.by_id = assign_addresses(found.all_tasks, book.newest_first)
     book.top_items = [(r.start, r.end) for r in blocks.roots]
     return book

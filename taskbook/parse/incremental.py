@@ -77,8 +77,8 @@ def reparse(book: Book, lines: list[str], a: int, b: int, k: int) -> Book | None
     if not _all_in_items(bare, blocks):
         return None
     found = build(bare, blocks, False)
-    new_tasks: list[Task] = found["tasks"]
-    new_all: list[Task] = found["all_tasks"]
+    new_tasks = found.tasks
+    new_all = found.all_tasks
     labelled = _labelled(book, r0, r1, delta, new_all)
     if labelled is None:  # the language must be judged from the whole book
         return None
@@ -129,9 +129,9 @@ def reparse(book: Book, lines: list[str], a: int, b: int, k: int) -> Book | None
 
     # the book-wide facts, decided again
     counts = tuple(c - o + n for c, o, n in
-                   zip(book.counts, dialect_counts(gone), found["counts"]))
+                   zip(book.counts, dialect_counts(gone), found.counts))
     dialect = decide_dialect(counts)
-    notes = _notes(book.notes, found["notes"], r0, r1, delta)
+    notes = _notes(book.notes, found.notes, r0, r1, delta)
     first = first_block_line(tasks, groups, notes, len(lines))
     head = [s[:-1] if s.endswith("\r") else s for s in lines[:min(first, 40)]]
     # the order of age the parser decides (the config's `order` may have

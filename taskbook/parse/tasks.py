@@ -18,6 +18,7 @@ Rules (documented in the README, tested on the seeds and the corpus):
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from .. import markers as mk
 from ..model import Dialect, Entry, Form, Group, Note, Section, Status, Task
@@ -231,7 +232,22 @@ def clean_title(raw: str) -> str:
     return t
 
 
-def build(lines: list[str], blocks: Blocks, has_emoji: bool = True) -> dict:
+class Found(NamedTuple):
+    """What `build` found in a scan: the tree and the book-wide facts."""
+
+    tasks: list[Task]               # top-level tasks, in document order
+    all_tasks: list[Task]           # every task, in document order
+    groups: list[Group]
+    notes: list[Note]
+    dialect: Dialect
+    language: str
+    newest_first: bool
+    preamble_end: int
+    counts: tuple[int, int, int]    # tasks per dialect (see `dialect_counts`)
+    labelled: int                   # line of the first labelled task, or -1
+
+
+def build(lines: list[str], blocks: Blocks, has_emoji: bool = True) -> Found:
     """Build tasks, groups, notes and the book's dialect from a scan."""
     opaque = blocks.opaque
     # 1. candidates on list items and headings
@@ -413,10 +429,10 @@ def build(lines: list[str], blocks: Blocks, has_emoji: bool = True) -> dict:
     labelled = next((t for t in all_tasks if t.form.label), None)
     language = (label_language(labelled.form.label) if labelled is not None
                 else sample_language(lines))
-    return dict(tasks=tasks, groups=groups, notes=notes, dialect=dialect,
-                language=language, newest_first=is_newest_first(dialect, lines, first_line),
-                preamble_end=first_line, all_tasks=all_tasks, counts=counts,
-                labelled=labelled.line if labelled is not None else -1)
+    return Found(tasks=tasks, all_tasks=all_tasks, groups=groups, notes=notes, dialect=dialect,
+                 language=language, newest_first=is_newest_first(dialect, lines, first_line),
+                 preamble_end=first_line, counts=counts,
+                 labelled=labelled.line if labelled is not None else -1)
 
 
 # The book-wide decisions, shared with the incremental re-parse
