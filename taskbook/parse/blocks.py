@@ -255,7 +255,26 @@ _LINK_DEF_RE = re.compile(
 
 
 def scan(lines: list[str]) -> Blocks:
-    """Scan lines (without line endings) into list items and headings."""
+    """Scan lines (without line endings) into list items and headings.
+
+    One function on purpose: this is CommonMark's block algorithm, a state
+    machine whose state (the open containers `stack`/`ccols`/`item_stack`,
+    the open leaf `leaf` with its fence or HTML kind, the paragraph start,
+    the quote depth, the last non-blank line) is read and written by every
+    step of every line.  Split into functions, each step would take or
+    return most of that state, and a call per step per line costs ~25% on
+    a large book (the scanner is most of a parse).  So the steps stay inline,
+    numbered as in the spec, each a block with its own comment:
+
+    1. match the open containers (a fast path for lines without tabs or
+       quotes: a bisect over the content columns);
+    2. continue an open fenced code, HTML or indented code block;
+    3. lazy paragraph continuation, unless a new block starts;
+       then close the containers that did not match;
+    4. open new containers: block quotes and list items;
+    5. the leaf block on the line: indented code, fence, ATX heading, HTML,
+       setext underline, thematic break or paragraph.
+    """
     out = Blocks()
     items_all = out.items
     roots = out.roots
