@@ -262,8 +262,9 @@ def scan(lines: list[str]) -> Blocks:
     the open leaf `leaf` with its fence or HTML kind, the paragraph start,
     the quote depth, the last non-blank line) is read and written by every
     step of every line.  Split into functions, each step would take or
-    return most of that state, and a call per step per line costs ~25% on
-    a large book (the scanner is most of a parse).  So the steps stay inline,
+    return most of that state: five calls per line are half a million on a
+    10,000-task book, measured at ~8% of its scan before any state is even
+    passed back (the scanner is most of a parse).  So the steps stay inline,
     numbered as in the spec, each a block with its own comment:
 
     1. match the open containers (a fast path for lines without tabs or
