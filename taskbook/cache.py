@@ -125,7 +125,7 @@ def load(book_path: Path, data: bytes) -> Book | None:
         return None
 
 
-def load_settings(config_path: Path, data: bytes):
+def load_settings(config_path: Path, data: bytes) -> dict | None:
     """The settings of a config file (plain dicts), if cached for these bytes."""
     if not enabled():
         return None
@@ -143,13 +143,13 @@ class CachedBook(Book):
     """A Book read from the cache: its text is decoded (and its list of
     top-level items unpacked) the first time something reads them."""
 
-    def __init__(self, source: bytes, top_items: bytes, **fields) -> None:
+    def __init__(self, source: bytes, top_items: bytes, **fields: object) -> None:
         super().__init__([], **fields)
         del self.lines, self.top_items  # until read: see __getattr__
         self._source = source           # UTF-8 text without the BOM
         self._top_items = top_items
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> object:
         if name == "lines":
             self.lines = self._source.decode("utf-8").split("\n")
             self._source = b""
@@ -185,7 +185,7 @@ class CachedTask(Task):
         if not sections_raw:
             self.sections = []
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> object:
         if name == "form":
             f = marshal.loads(self._form_raw)
             self.form = Form(_DIALECT[f[0]], *f[1:])

@@ -6,7 +6,12 @@ field changes meaning or disappears.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .model import Book, Section, Status, Task
+
+if TYPE_CHECKING:
+    from .query import Node
 
 SCHEMA_VERSION = 1
 
@@ -59,9 +64,9 @@ def task_source(book: Book, t: Task) -> str:
 # ------------------------------------------------ whole read-command outputs
 # Shared by the CLI's --json and the MCP server, so both speak one contract.
 
-def list_json(book: Book, path: str, nodes: list) -> dict:
+def list_json(book: Book, path: str, nodes: list[Node]) -> dict:
     """`list --json`: `nodes` as made by `query.select` (task, matched, kids)."""
-    def node_json(node) -> dict:
+    def node_json(node: Node) -> dict:
         t, matched, kids = node
         return task_json(t, [node_json(k) for k in kids], context=not matched)
     out = book_meta(book, path)

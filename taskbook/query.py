@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from .errors import AddressError
 from .model import Book, Status, Task
+
+Node = tuple[Task, bool, list["Node"]]
+"""A task as `select` keeps it: (task, matched the filter, kept children)."""
 
 _ID_LIKE = re.compile(r"[0-9a-z]{3,}(?:-[0-9]+)?")
 
@@ -50,7 +54,7 @@ def _ambiguous(q: str, tasks: list[Task]) -> AddressError:
                         hint="use the address (the code before each title)", code="ambiguous-address")
 
 
-def select(book: Book, statuses: set[Status] | None, show_all: bool) -> list[tuple[Task, bool, list]]:
+def select(book: Book, statuses: set[Status] | None, show_all: bool) -> list[Node]:
     """Filter the tree: (task, matched, kids) for matching tasks, and for
     their ancestors as context (matched False)."""
     def want(t: Task) -> bool:
@@ -91,7 +95,7 @@ def parse_statuses(values: list[str] | None) -> set[Status] | None:
     return out
 
 
-def counts(tasks) -> dict[str, int]:
+def counts(tasks: Iterable[Task]) -> dict[str, int]:
     c = {s.value: 0 for s in Status}
     for t in tasks:
         c[t.status.value] += 1

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from collections import Counter
 from functools import cached_property
+from typing import Callable, TypeVar
 
 from .model import Book, Dialect, Status, Task
+
+T = TypeVar("T")
 
 
 RECENT = 200   # top-level tasks whose habits are counted
@@ -54,7 +57,8 @@ class Style:
         elif len(self._recent_top) < len(self.book.tasks):
             yield self.tasks
 
-    def _vote(self, count, default, top_level: bool = False):
+    def _vote(self, count: Callable[[list[Task]], Counter], default: T,
+              top_level: bool = False) -> T:
         """The most common answer `count(tasks)` (a Counter) finds in the
         newest tasks, else in all of them, else `default`."""
         for tasks in self._samples(top_level):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import typer
+
 from ..config import Config, resolve_book
 from ..store import Loaded, load
 
@@ -36,7 +38,7 @@ class State:
         return load(self.path, self.order)
 
 
-def complete_address(ctx, incomplete: str):
+def complete_address(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """Shell completion: addresses, with each task's title as help text."""
     try:
         root = ctx.find_root()

@@ -13,8 +13,7 @@ from typing import List, Optional
 
 import typer
 
-from .. import actions
-from .. import export
+from .. import actions, export
 from ..actions import Outcome
 from ..errors import TaskbookError, UsageError
 from ..model import Book, Task

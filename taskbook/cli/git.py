@@ -7,12 +7,16 @@ registering them costs the other commands nothing.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from .common import State, complete_address
 from .output import ExitCode, emit_json, info, safe
+
+if TYPE_CHECKING:
+    from ..gitctx import BookRepo, CommitInfo
+    from ..treediff import TaskDiff
 
 JSON_HELP = "Print JSON (schema in README) instead of text."
 WORKING = "working file"
@@ -89,7 +93,7 @@ def _book(st: State, data: bytes, where: str):
     return book
 
 
-def describe(d) -> list[str]:
+def describe(d: TaskDiff) -> list[str]:
     """The detail lines of one task's change, for people."""
     out = []
     if d.change == "retitled":
@@ -122,7 +126,7 @@ def _console():
     return Console(highlight=False, soft_wrap=True, emoji=False)
 
 
-def _print_diff(d, old_label: str, new_label: str, rel: str) -> None:
+def _print_diff(d: TaskDiff, old_label: str, new_label: str, rel: str) -> None:
     from rich.text import Text
     con = _console()
     con.print(Text(f"{safe(rel)}: {safe(old_label)} → {safe(new_label)}", style="bold"))
@@ -190,7 +194,7 @@ def history_cmd(
     _print_history(task_id, title, events, origin, br.rel)
 
 
-def _steps(st: State, br, working: bytes | None) -> list:
+def _steps(st: State, br: BookRepo, working: bytes | None) -> list:
     """(commit info or None for the working file, older book, newer book),
     newest first; each distinct text parsed once."""
     from .. import gitctx
@@ -216,7 +220,7 @@ def _steps(st: State, br, working: bytes | None) -> list:
     return steps
 
 
-def _commit_json(c) -> dict | None:
+def _commit_json(c: CommitInfo | None) -> dict | None:
     if c is None:
         return None
     return {"sha": c.sha, "short": c.short, "date": c.date.isoformat(), "author": c.author,

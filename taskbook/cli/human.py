@@ -10,10 +10,14 @@ imported only then, so `--json` runs and piped output never pay for it.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from ..model import Book, Status, Task
 from .output import safe
 from .term import Span, Writer
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 STYLE = {
     Status.TODO: "default",
@@ -32,7 +36,7 @@ ICON = {
 _BADGE = {s: f"{ICON[s]} {s.value:<8}" for s in Status}
 
 
-def console(wrap_width: int | None = None):
+def console(wrap_width: int | None = None) -> Console:
     """A rich console for stdout.  Piped output gets no colour and, for line
     lists, no truncation; `wrap_width` is used for flowing text instead."""
     from rich.console import Console

@@ -64,8 +64,9 @@ def info(message: str) -> None:
 def report_error(message: str, *, code: str = "error", as_json: bool = False,
                  hint: str | None = None, candidates: list | None = None) -> None:
     if as_json:
-        from ..export import error_json
         import json
+
+        from ..export import error_json
         print(json.dumps(error_json(message, code, hint, candidates), ensure_ascii=False),
               file=sys.stderr)
         return

@@ -8,7 +8,15 @@ from typing import Optional
 import typer
 
 from .. import export
-from ..config import CONFIG_DIR, CONFIG_FILE, DEFAULTS, Config, check_key, find_root, parse_value
+from ..config import (
+    CONFIG_DIR,
+    CONFIG_FILE,
+    DEFAULTS,
+    Config,
+    check_key,
+    find_root,
+    parse_value,
+)
 from ..errors import UsageError
 from ..store import atomic_write
 from ..templates import read_template

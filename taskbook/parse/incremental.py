@@ -42,9 +42,17 @@ from bisect import bisect_left, bisect_right
 from ..markers import EMOJI
 from ..model import Book, Group, Note, Task
 from .address import base_address
-from .blocks import scan
-from .tasks import (build, clean_title, decide_dialect, dialect_counts, first_block_line,
-                    is_newest_first, label_language, sample_language)
+from .blocks import Blocks, Item, scan
+from .tasks import (
+    build,
+    clean_title,
+    decide_dialect,
+    dialect_counts,
+    first_block_line,
+    is_newest_first,
+    label_language,
+    sample_language,
+)
 
 __all__ = ["reparse"]
 
@@ -163,7 +171,7 @@ def reparse(book: Book, lines: list[str], a: int, b: int, k: int) -> Book | None
 
 # --------------------------------------------------------------- conditions
 
-def _line(x) -> int:
+def _line(x: Task | Group | Note) -> int:
     return x.line
 
 
@@ -219,7 +227,7 @@ def _fresh_after(lines: list[str], n1: int) -> bool:
     return _FRESH.match(s) is not None or (n1 > 0 and _blank(lines[n1 - 1]))
 
 
-def _all_in_items(lines: list[str], blocks) -> bool:
+def _all_in_items(lines: list[str], blocks: Blocks) -> bool:
     """Parsed alone, is every non-blank line inside a top-level item, with
     no heading at the top level?"""
     if any(h.item is None for h in blocks.headings):
@@ -351,7 +359,7 @@ def _notes(old: list[Note], region: list[Note], r0: int, r1: int, delta: int) ->
     return old[:j0] + region + after
 
 
-def _top_items(old: list[tuple[int, int]], region_roots, r0: int, r1: int,
+def _top_items(old: list[tuple[int, int]], region_roots: list[Item], r0: int, r1: int,
                delta: int) -> list[tuple[int, int]]:
     i = bisect_left(old, (r0, 0))
     j = bisect_left(old, (r1, 0))
