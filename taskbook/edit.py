@@ -18,6 +18,7 @@ from .errors import TaskbookError, UsageError
 from .markers import WRITE_EMOJI
 from .model import Book, Dialect, Group, Status, Task
 from .parse import parse_text
+from .parse.verbatim import escape, message_lines
 from .style import Style, box_char
 
 SECTION_ORDER = ["analysis", "plan", "log", "problems", "next"]
@@ -352,28 +353,17 @@ def add_entries(book: Book, task: Task, kind: str, texts: list[str], *, numbered
     return d.result()
 
 
-def entry_text(text: str, ordered: bool, emoji: bool = False) -> str:
-    """An entry's text, escaped if it would otherwise read as a task line.
-
-    Plan steps and log entries are never tasks (sub-problems are added with
-    `add --under`), so "[ ] later" is written "\\[ ] later" and "任务：x"
-    "\\任务：x": a markdown escape, or a visible backslash where markdown has
-    none (CJK), rather than a surprise sub-task.
-    """
-    from .parse.tasks import classify_text
-    kind = classify_text(text, ordered)
-    if kind is None or (kind == "emoji" and not emoji):
-        return text
-    return "\\" + text
-
-
 def _entry_lines(ind: str, markers: list[str], texts: list[str], emoji: bool = False) -> list[str]:
+    """Each text as one list item: its first line after the marker, its other
+    lines indented under it, each escaped where it would read as structure
+    (`parse.verbatim`): plan steps and log entries are never tasks, sections
+    or headings (sub-problems are added with `add --under`)."""
     out = []
     for m, t in zip(markers, texts):
-        parts = t.split("\n")
-        out.append(f"{ind}{m} {entry_text(parts[0], m[-1] in '.)', emoji)}")
+        parts = message_lines(t)
+        out.append(f"{ind}{m} {escape(parts[0], first=True, ordered=m[-1] in '.)', emoji=emoji)}")
         cont = ind + " " * (len(m) + 1)
-        out.extend(cont + p if p else "" for p in parts[1:])
+        out.extend(cont + escape(p) if p.strip() else "" for p in parts[1:])
     return out
 
 

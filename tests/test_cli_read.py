@@ -53,8 +53,8 @@ def test_list_json_shape_and_lines_match_the_file(books, number):
         for s in t["sections"]:
             assert {"kind", "label", "line", "entries"} <= set(s)
             assert s["label"] in lines[s["line"] - 1]
-            for e in s["entries"]:
-                assert e["text"] in lines[e["line"] - 1]
+            for e in s["entries"]:   # (an entry's text may go on over more lines)
+                assert e["text"].split("\n")[0] in lines[e["line"] - 1]
         ids.append(t["id"])
     assert len(ids) == len(set(ids)), "addresses are not unique"
 

@@ -181,13 +181,13 @@ def print_next(book: Book, task: Task, n: int) -> None:
     if plan and plan.entries:
         out.line([(f"{safe(plan.label)}:", "bold")])
         for e in plan.entries:
-            out.line("  " + safe(e.text), crop=False)
+            out.line("  " + _indented(safe(e.text)), crop=False)
     else:
         out.line([("no plan yet: write one with `taskbook plan " + task.id + " STEP...`", "yellow")])
     if log and log.entries and n:
         out.line([(f"{safe(log.label)} (latest {min(n, len(log.entries))}):", "bold")])
         for e in log.entries[-n:]:
-            out.line("  " + safe(e.text), crop=False)
+            out.line("  " + _indented(safe(e.text)), crop=False)
     if task.children:
         open_kids = [c for c in task.children if c.status.is_open]
         if open_kids:
@@ -196,3 +196,8 @@ def print_next(book: Book, task: Task, n: int) -> None:
                 out.line(f"  {c.id}  {c.status.value:<8} {safe(c.title)}")
     out.flush()
     sys.stdout.flush()
+
+
+def _indented(text: str) -> str:
+    """A multi-line entry: its later lines under its first."""
+    return text.replace("\n", "\n    ")

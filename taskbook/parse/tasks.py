@@ -23,6 +23,7 @@ from typing import NamedTuple
 from .. import markers as mk
 from ..model import Dialect, Entry, Form, Group, Note, Section, Status, Task
 from .blocks import Blocks, Heading
+from .verbatim import entry_text
 
 _LABELS = r"任务|子任务[0-9０-９]*|子问题[0-9０-９]*|Task|Sub-?(?:task|problem)(?:[ \t]*[0-9]+)?"
 _PAREN = mk.PAREN
@@ -563,9 +564,14 @@ def _item_sections(lines: list[str], task: Task, item) -> None:
 
 
 def _entries(lines: list[str], item) -> list[Entry]:
-    """The items of a section's label item: its plan steps, log entries ..."""
-    return [Entry(c.start, c.end, lines[c.start][c.text_pos:].strip(), c.marker)
-            for c in item.children]
+    """The items of a section's label item: its plan steps, log entries ...,
+    each with its whole text up to its first nested item (`verbatim`)."""
+    out = []
+    for c in item.children:
+        stop = c.start + 1 if c.quoted else (c.children[0].start if c.children else c.end)
+        out.append(Entry(c.start, c.end, entry_text(lines, c.start, stop, c.text_pos, c.ordered),
+                         c.marker))
+    return out
 
 
 def _heading_sections(lines: list[str], task: Task, blocks: Blocks) -> None:
