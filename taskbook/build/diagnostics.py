@@ -118,6 +118,29 @@ def fingerprint(tool: str, code: str | None, file: str | None, ident: str, occur
     return hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
 
+_NAMED = re.compile(r"`[^`]*`|'[^'\s][^']*'|\"[^\"]*\"")
+_NAMES_ONLY = re.compile(r"(.*?):(?:\s|…|,|\band\b|\bor\b)*$")
+_NAMES_AT_END = re.compile(r"(?:[\s,]+(?:and|or)?)*[\s,]+…$")
+
+
+def family(d: Diagnostic) -> tuple[str, str]:
+    """(identity, title) of the diagnostic's kind: the same tool, severity and
+    code (`-Wunused-parameter`, `F401`, `[arg-type]`), or without a code the
+    message with what it names taken out -- `unused variable: \`x\`` and
+    `unused variable: \`y\`` are both `warning: unused variable`.  Never the
+    rustc lint name: it is printed on the first warning of a lint only."""
+    shape = _NAMED.sub("…", normalise(d.message))
+    m = _NAMES_ONLY.match(shape)
+    if m and m.group(1).strip():
+        shape = m.group(1).strip()
+    shape = _NAMES_AT_END.sub("", shape) or shape
+    key = d.code or shape
+    raw = "\x1f".join(("family", d.tool, d.severity, key))
+    ident = hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    title = Diagnostic(d.tool, d.severity, d.code, shape).title()
+    return ident, title
+
+
 # ------------------------------------------------------------- patterns
 
 # Lines that look like headers but only summarise: never diagnostics.

@@ -136,18 +136,18 @@ def _patterns(cfg) -> list:
 def _sync(st: State, diagnostics, command: str, complete: bool, why: str, log: Path):
     """Update the book; (result, None) or (None, the error) -- never both lost."""
     from ..build.sync import Build, Rules, sync
+    from ..config import build_settings
     cfg = st.config
     path = st.path
     if not path.exists():
         return None, UsageError(f"no book at {path}: tasks not updated",
                                 hint="create one with `taskbook init`, or pass --no-sync")
-    mode = str(cfg.get("build.tasks"))
-    if mode not in ("one", "grouped"):
-        return None, UsageError(f"build.tasks takes one or grouped, not {mode!r}")
     lang = str(cfg.get("language"))
     try:
+        mode, max_new = build_settings(cfg)
         result = sync(path, diagnostics, Build(command, complete, why, log),
-                      grouped=mode == "grouped", close_resolved=bool(cfg.get("build.close_resolved")),
+                      mode=mode, max_new=max_new,
+                      close_resolved=bool(cfg.get("build.close_resolved")),
                       ignore=Rules(cfg.get("build.ignore")), order=st.order,
                       language=None if lang == "auto" else lang,
                       stamp_format=str(cfg.get("log.timestamp_format")))
