@@ -80,7 +80,7 @@ def test_cargo_failing_build_run_twice_creates_its_tasks_once(crate, tmp_path):
     e = task_titled(first, "error[E0382]: borrow of moved value: `unique_id`")
     entry = e.section("log").entries[0].text
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d `cargo build --offline --manifest-path \S+` "
-                        r"报告于 src/main.rs:11:20 \[fp:[0-9a-f]{8}\]", entry), entry
+                        r"报告于 src/main.rs:11:20 \[fp:[0-9a-f]{12}\]", entry), entry
     r2 = cargo_build(root, env, book)
     assert r2.returncode == 101
     assert book.read_text() == first          # nothing duplicated, nothing touched

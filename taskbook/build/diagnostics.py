@@ -36,8 +36,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 SEVERITIES = ("error", "warning", "note")
-MAX_DIAGNOSTICS = 10_000   # distinct ones kept per run; more means the run proves nothing
-OFFLOAD_AFTER = 4 << 20    # a live build's parser moves to a process of its own past this (offload.py)
+MAX_DIAGNOSTICS = 100_000  # distinct ones kept per run; more means the run proves nothing
 
 
 class Diagnostic:
@@ -103,19 +102,31 @@ _HEX = re.compile(r"\b0x[0-9a-fA-F]+\b")
 _NUM = re.compile(r"\b\d+\b")
 
 
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+_DIGIT = re.compile(r"\d")
+
+
 def normalise(message: str) -> str:
     """The message as identity: quotes unified, numbers outside quotes as N."""
-    text = " ".join(message.replace("‘", "'").replace("’", "'")
-                    .replace("“", '"').replace("”", '"').split())
+    text = " ".join(message.translate(_QUOTES).split())
+    if _DIGIT.search(text) is None:
+        return text
     parts = _QUOTED.split(text)
     for i in range(0, len(parts), 2):
         parts[i] = _NUM.sub("N", _HEX.sub("0xN", parts[i]))
     return "".join(parts)
 
 
-def fingerprint(tool: str, code: str | None, file: str | None, ident: str, occurrence: int = 0) -> str:
+FP_LEN = 12   # hex digits: 48 bits, so 50,000 diagnostics collide with odds of ~1e-5
+OLD_FP_LEN = 8  # what taskbook wrote before; such tags are still matched (by prefix)
+
+
+def fingerprint(tool: str, code: str | None, file: str | None, ident: str, occurrence: int = 0,
+                salt: int = 0) -> str:
     raw = "\x1f".join((tool, code or "", file or "", ident, str(occurrence)))
-    return hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    if salt:
+        raw += f"\x1f{salt}"
+    return hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:FP_LEN]
 
 
 _NAMED = re.compile(r"`[^`]*`|'[^'\s][^']*'|\"[^\"]*\"")
@@ -126,8 +137,8 @@ _NAMES_AT_END = re.compile(r"(?:[\s,]+(?:and|or)?)*[\s,]+…$")
 def family(d: Diagnostic) -> tuple[str, str]:
     """(identity, title) of the diagnostic's kind: the same tool, severity and
     code (`-Wunused-parameter`, `F401`, `[arg-type]`), or without a code the
-    message with what it names taken out -- `unused variable: \`x\`` and
-    `unused variable: \`y\`` are both `warning: unused variable`.  Never the
+    message with what it names taken out -- "unused variable: `x`" and
+    "unused variable: `y`" are both "warning: unused variable".  Never the
     rustc lint name: it is printed on the first warning of a lint only."""
     shape = _NAMED.sub("…", normalise(d.message))
     m = _NAMES_ONLY.match(shape)
@@ -311,16 +322,20 @@ class Collector:
         self.root = os.path.realpath(root) if root else None
         self.diagnostics: list[Diagnostic] = []
         self.places: dict[tuple, list[tuple]] = {}
+        self.fingerprints: set[str] = set()
         self.stopped_early: str | None = None
         self.whole_run = False
         self.overflow = 0
         self._idents: dict[tuple, tuple] = {}   # repeated reports skip normalising
+        self._files: dict[str | None, str | None] = {}
 
     def add(self, d: Diagnostic) -> None:
         raw = (d.tool, d.code, d.file, d.message, d.key)
         known = self._idents.get(raw)
         if known is None:
-            file = self.relative(d.file)
+            file = self._files.get(d.file)
+            if file is None:
+                file = self._files[d.file] = self.relative(d.file)
             ident = d.key if d.key is not None else normalise(d.message)
             known = (file, (d.tool, d.code, None if d.key is not None else file, ident))
             if len(self._idents) < 4 * MAX_DIAGNOSTICS:
@@ -335,7 +350,13 @@ class Collector:
             seen = self.places[k] = []
         elif where in seen:
             return  # the same report twice (lib and test targets, a header in two units)
-        d.fingerprint = fingerprint(*k, len(seen))
+        fp = fingerprint(*k, len(seen))
+        salt = 0
+        while fp in self.fingerprints:   # two diagnostics, one hash: the later one moves on
+            salt += 1
+            fp = fingerprint(*k, len(seen), salt=salt)
+        self.fingerprints.add(fp)
+        d.fingerprint = fp
         seen.append(where)
         self.diagnostics.append(d)
 
@@ -742,65 +763,31 @@ def _dot(file: str) -> str:
 # ------------------------------------------------------------- entry points
 
 class Scan:
-    """A stream parser and its collector; feed it stream by stream.
+    """A stream parser and its collector; feed it stream by stream."""
 
-    With `offload_after` (a live build: `OFFLOAD_AFTER`), parsing moves to a
-    process of its own once that many bytes have been fed, on a machine with
-    a core to spare: see offload.py.
-    """
-
-    def __init__(self, root: Path | str | None = None, patterns: Iterable = (),
-                 offload_after: int | None = None) -> None:
+    def __init__(self, root: Path | str | None = None, patterns: Iterable = ()) -> None:
         compiled = [p if isinstance(p, Pattern) else Pattern(p) for p in patterns]
         self.collector = Collector(root)
         self.parsers = [Parser(self.collector, compiled), Parser(self.collector, compiled)]
-        spare = hasattr(os, "fork") and _cores() > 1
-        self.offload_after = offload_after if spare else None
-        self.fed = 0
-        self.child = None
 
     def feed(self, stream: int, text: str) -> None:
         data = text.encode("utf-8", "surrogatepass")
-        self.feed_pieces(stream, [(data, 0, len(data))])
+        self.parsers[stream].feed_bytes(data, 0, len(data))
 
     def feed_bytes(self, stream: int, buf: bytes, start: int, end: int) -> None:
         """Whole lines of UTF-8, buf[start:end]."""
-        self.feed_pieces(stream, [(buf, start, end)])
+        self.parsers[stream].feed_bytes(buf, start, end)
 
     def feed_pieces(self, stream: int, pieces: list[tuple[bytes, int, int]]) -> None:
         """Whole lines of UTF-8 in pieces `(buf, start, end)`, as the runner logs them."""
-        if self.child is not None:
-            self.child.send(stream, pieces)
-            return
+        parser = self.parsers[stream]
         for buf, start, end in pieces:
-            self.parsers[stream].feed_bytes(buf, start, end)
-            self.fed += end - start
-        if self.offload_after is not None and self.fed >= self.offload_after:
-            from .offload import Offloaded
-            self.offload_after = None
-            try:
-                self.child = Offloaded(self)
-            except OSError:
-                pass  # no process or pipe to spare: parse here, as small builds do
+            parser.feed_bytes(buf, start, end)
 
     def close(self) -> Collector:
-        if self.child is not None:
-            self.collector = self.child.finish()
-            return self.collector
-        return self.close_here()
-
-    def close_here(self) -> Collector:
-        """Finish the parsers in this process (the offloaded child calls it too)."""
         for p in self.parsers:
             p.close()
         return self.collector
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def parse_text(text: str, root: Path | str | None = None, patterns: Iterable = ()) -> Collector:

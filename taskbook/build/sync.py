@@ -48,11 +48,11 @@ from .. import edit as ed
 from ..errors import UsageError
 from ..model import Book, Status, Task
 from ..store import Loaded, transact
-from .diagnostics import Diagnostic, family
+from .diagnostics import OLD_FP_LEN, Diagnostic, family
 from .layout import Item, Plan
 
-TAG = re.compile(r"\[(fp|fam):([0-9a-f]{8})( gone)?\]")
-FP_TAG = re.compile(r"\[fp:([0-9a-f]{8})( gone)?\]")
+TAG = re.compile(r"\[(fp|fam):([0-9a-f]{8}(?:[0-9a-f]{4})?)( gone)?\]")
+FP_TAG = re.compile(r"\[fp:([0-9a-f]{8}(?:[0-9a-f]{4})?)( gone)?\]")
 _COMMAND = re.compile(r"`([^`]+)`")
 _WHERE = re.compile(r"(\S+) \[fp:")
 RECOMPILED_PER_FILE = {".c", ".h", ".cc", ".cpp", ".cxx", ".c++", ".hh", ".hpp", ".hxx", ".h++",
@@ -137,16 +137,36 @@ class Rules:
 
 
 class Tracked:
-    """A task carrying a fingerprint tag, as the book says it stands."""
+    """A task carrying a fingerprint tag, as the book says it stands.  The
+    command and file of its first entry are read when asked (only the
+    diagnostics a run did not report need them)."""
 
-    __slots__ = ("task", "fp", "gone", "command", "file")
+    __slots__ = ("task", "fp", "gone", "first", "_where")
 
-    def __init__(self, task: Task, fp: str) -> None:
+    def __init__(self, task: Task, fp: str, first: str) -> None:
         self.task = task
         self.fp = fp
         self.gone = False
-        self.command: str | None = None
-        self.file: str | None = None
+        self.first = first          # the entry that first carried the tag
+        self._where: tuple[str | None, str | None] | None = None
+
+    def _read(self) -> tuple[str | None, str | None]:
+        if self._where is None:
+            c = _COMMAND.search(self.first)
+            w = _WHERE.search(self.first)
+            file = None
+            if w and w.group(1) != "-":
+                file = w.group(1).rsplit(":", 2)[0] if ":" in w.group(1) else w.group(1)
+            self._where = (c.group(1) if c else None, file)
+        return self._where
+
+    @property
+    def command(self) -> str | None:
+        return self._read()[0]
+
+    @property
+    def file(self) -> str | None:
+        return self._read()[1]
 
 
 class Index:
@@ -155,43 +175,42 @@ class Index:
     title (for adoption)."""
 
     def __init__(self, book: Book) -> None:
-        self.tracked: dict[str, Tracked] = {}
+        self.tracked: dict[str, Tracked] = {}      # by the tag as written (8 or 12 digits)
         self.groups: dict[str, Task] = {}
         self.untagged: dict[str, list[Task]] = {}
         self.count = 0
         self._kinds: tuple[set[int], set[int]] | None = None
+        tracked, search = self.tracked, TAG.search
         for task in book.all_tasks():
             self.count += 1
-            sec = task.section("log")
             tagged = False
+            sec = task.section("log")
             if sec is not None:
                 for e in sec.entries:
-                    if "[f" in e.text and self._tag(task, e.text):
-                        tagged = True
+                    text = e.text
+                    if "[f" not in text:
+                        continue
+                    m = search(text)
+                    if m is None:
+                        continue
+                    tagged = True
+                    kind, fp, gone = m.groups()
+                    if kind == "fam":
+                        self.groups.setdefault(fp, task)
+                        continue
+                    tr = tracked.get(fp)
+                    if tr is None:
+                        tr = tracked[fp] = Tracked(task, fp, text)
+                    elif tr.task is not task:
+                        continue  # the first task with a tag keeps it
+                    tr.gone = gone is not None
             if not tagged and task.status.is_open:
                 self.untagged.setdefault(task.title, []).append(task)
 
-    def _tag(self, task: Task, text: str) -> bool:
-        m = TAG.search(text)
-        if m is None:
-            return False
-        kind, fp, gone = m.groups()
-        if kind == "fam":
-            self.groups.setdefault(fp, task)
-            return True
-        tr = self.tracked.get(fp)
-        if tr is None:
-            tr = self.tracked[fp] = Tracked(task, fp)
-        elif tr.task is not task:
-            return True  # the first task with a tag keeps it
-        tr.gone = gone is not None
-        if tr.command is None:
-            c = _COMMAND.search(text)
-            tr.command = c.group(1) if c else None
-            w = _WHERE.search(text)
-            if w and w.group(1) != "-":
-                tr.file = w.group(1).rsplit(":", 2)[0] if ":" in w.group(1) else w.group(1)
-        return True
+    def find(self, fp: str) -> Tracked | None:
+        """The task tracking fingerprint `fp`, tagged with it or (written by
+        an earlier taskbook) with its first 8 digits."""
+        return self.tracked.get(fp) or self.tracked.get(fp[:OLD_FP_LEN])
 
     def is_group(self, task: Task) -> bool:
         """A task a build made to hold others: tagged `[fam:]`, or (config
@@ -279,6 +298,9 @@ class Syncer:
         plan = Plan(book, self.lang, self.stamp, self.order)
         expect = Expected(index)
         seen = {d.fingerprint: d for d in self.diagnostics}
+        if any(len(fp) == OLD_FP_LEN for fp in index.tracked):   # tags of an earlier taskbook
+            for d in self.diagnostics:
+                seen.setdefault(d.fingerprint[:OLD_FP_LEN], d)
         self._again(plan, index, seen, expect)
         tops = self._new(plan, index, expect)
         if self.build.complete:
@@ -325,7 +347,7 @@ class Syncer:
         res = self.result
         new: list[Diagnostic] = []
         for d in self.diagnostics:
-            if d.fingerprint in index.tracked:
+            if index.find(d.fingerprint) is not None:
                 continue
             if self.rules.ignores(d):
                 res.ignored += 1
