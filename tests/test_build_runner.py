@@ -48,6 +48,22 @@ def test_command_not_found_is_127_with_a_log(tmp_path):
     assert any(ln.startswith(f"{META}error: cannot run") for ln in log_lines(tmp_path / "compilelog"))
 
 
+def test_no_sync_only_runs_and_logs(tmp_path):
+    """--no-sync reads no diagnostics (the wrapper costs what copying costs);
+    --json still lists them, and `scan` reads them from the log later."""
+    out = "src/a.c:1:5: warning: unused variable ‘q’ [-Wunused-variable]\n"
+    (tmp_path / "out.txt").write_text(out)
+    r = tb("build", "--no-sync", "--", "cat", "out.txt", cwd=tmp_path)
+    assert r.returncode == 0
+    assert "diagnostics not read (--no-sync)" in r.stderr and "warning" not in r.stderr
+    assert "tasks: not updated (--no-sync)" in r.stderr
+    r = tb("build", "--no-sync", "--json", "--", "cat", "out.txt", cwd=tmp_path)
+    doc = json.loads(r.stdout)
+    assert doc["counts"]["warning"] == 1 and doc["tasks"] is None and doc["complete"]
+    r = tb("scan", "compilelog", "--json", cwd=tmp_path)
+    assert [d["code"] for d in json.loads(r.stdout)["diagnostics"]] == ["-Wunused-variable"]
+
+
 def test_stdout_and_stderr_both_reach_the_log_with_header_and_footer(tmp_path):
     r = tb("build", "--no-sync", "--log", "out.log", "--",
            "sh", "-c", "echo to-stdout; echo to-stderr >&2", cwd=tmp_path)
