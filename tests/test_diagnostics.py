@@ -101,6 +101,29 @@ EXPECTED = {
         ("go", "error", None, "main.go:7:2", "fmt.Printf format %s has arg x of wrong type int"),
         ("go", "error", None, "main.go:10:2", "unreachable code"),
     ],
+    # structured output, read when a user asks a tool for it (from_json)
+    "cargo_json.txt": [
+        ("rustc", "warning", None, "src/util.rs:1:5", "unused import: `std::fmt::Write`"),
+        ("rustc", "warning", None, "src/util.rs:6:9", "variable does not need to be mutable"),
+        ("rustc", "warning", None, "src/main.rs:9:9", "unused variable: `x`"),
+        ("rustc", "warning", None, "src/main.rs:12:9", "unused variable: `w`"),
+        ("rustc", "warning", None, "src/main.rs:3:4", "function `helper` is never used"),
+        ("rustc", "warning", None, "src/util.rs:5:8", "function `unused_fn` is never used"),
+    ],
+    "gcc_json.txt": [
+        ("gcc", "error", None, "w.c:3:12", "‘undefined_thing’ undeclared (first use in this function)"),
+        ("gcc", "warning", "-Wunused-variable", "w.c:2:9", "unused variable ‘q’"),
+        ("gcc", "warning", "-Wunused-parameter", "w.c:1:11", "unused parameter ‘a’"),
+        ("gcc", "warning", "-Wreturn-type", "w.c:4:1", "control reaches end of non-void function"),
+    ],
+    "mypy_json.txt": [
+        ("mypy", "error", "return-value", "a.py:6:12",
+         'Incompatible return value type (got "int", expected "str")'),
+    ],
+    "ruff_json_lines.txt": [
+        ("ruff", "error", "F401", "/tmp/bb/cap/a.py:1:8", "`os` imported but unused"),
+        ("ruff", "error", "F401", "/tmp/bb/cap/a.py:2:8", "`sys` imported but unused"),
+    ],
 }
 # captures of the same run in another form: same diagnostics, same fingerprints
 SAME_AS = {"cargo_pty.raw": "cargo_error.txt", "gcc_color.raw": "gcc.txt",

@@ -30,6 +30,7 @@ that first one is fixed.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from pathlib import Path
@@ -43,7 +44,7 @@ class Diagnostic:
     """One problem reported by a tool."""
 
     __slots__ = ("tool", "severity", "code", "message", "file", "line", "column",
-                 "fingerprint", "key", "detail")
+                 "fingerprint", "key", "detail", "lint")
 
     def __init__(self, tool: str, severity: str, code: str | None, message: str,
                  file: str | None = None, line: int | None = None, column: int | None = None,
@@ -57,7 +58,8 @@ class Diagnostic:
         self.column = column
         self.fingerprint = ""
         self.key = key          # identity text when the message is not (pytest node id)
-        self.detail: list[str] = []   # javac's `symbol:` lines and the like
+        self.detail: list[str] | None = None   # javac's `symbol:` lines and the like
+        self.lint: str | None = None  # rustc's lint (`dead_code`), known from JSON output only
 
     def title(self) -> str:
         """The task title, written the way the tool writes its header line."""
@@ -145,9 +147,11 @@ def family(d: Diagnostic) -> tuple[str, str]:
     if m and m.group(1).strip():
         shape = m.group(1).strip()
     shape = _NAMES_AT_END.sub("", shape) or shape
-    key = d.code or shape
+    key = d.code or d.lint or shape
     raw = "\x1f".join(("family", d.tool, d.severity, key))
     ident = hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    if d.lint and not d.code:   # JSON output names the lint of every warning
+        return ident, f"{d.severity}: {d.lint}"
     title = Diagnostic(d.tool, d.severity, d.code, shape).title()
     return ident, title
 
@@ -236,8 +240,8 @@ _EXT_TOOL = {".py": "mypy", ".pyi": "mypy", ".java": "javac", ".go": "go"}
 # `\s` of the str patterns may be non-ASCII, hence the \x80-\xff.
 # test_diagnostics checks that skipping gives the same result as not skipping.
 _AT_START = re.compile(
-    rb"\n(?=[_=!0-9A-Zci])(?:[_=!0-9]|F(?:or more|ound |inished |AILED )|ERROR |All checks passed!"
-    rb"|No fixes available|compilation terminated\.|[A-Z]{1,4}[0-9\xc0-\xff]|invalid-syntax )")
+    rb"\n(?=[_=!0-9A-Zci{\[])(?:[_=!0-9]|F(?:or more|ound |inished |AILED )|ERROR |All checks passed!"
+    rb"|No fixes available|compilation terminated\.|[A-Z]{1,4}[0-9\xc0-\xff]|invalid-syntax |\{\"|\[\{\")")
 _COLON_SPACE = (rb"[ ](?:fatal |error|warning|note|remark|info|message|undefined reference to "
                 rb"|multiple definition of |too many errors|\*\*\*|build stopped"
                 rb"|(?<=[0-9\x80-\xbf\]]: )|(?<=\nerror: )|(?<=\nwarning: )|(?<=\nnote: |\nhelp: )"
@@ -377,6 +381,14 @@ class Collector:
             self.stopped_early = line.strip()
         if _WHOLE_RUN.match(line):
             self.whole_run = True
+
+    def done(self) -> None:
+        """Nothing more will be added: drop what only finding duplicates needed
+        (about half the memory of a run with 50,000 diagnostics)."""
+        self._idents.clear()
+        self._files.clear()
+        self.places = {}
+        self.fingerprints = set()
 
     def counts(self) -> dict[str, int]:
         out = {s: 0 for s in SEVERITIES}
@@ -537,6 +549,9 @@ class Parser:
             self.prev = ""
             return
         first = line[0]
+        if (first == "{" or first == "[") and line[1:2] in ('"', "{") and self._json(line):
+            self.prev = line
+            return
         if first == " " or first == "\t":
             self._indented(line)
         elif ":" in line:
@@ -544,6 +559,21 @@ class Parser:
         elif first in _NO_COLON_FIRST or self.mode:
             self._plain(line, first)  # summaries, pytest bars, javac carets
         self.prev = line
+
+    def _json(self, line: str) -> bool:
+        """A line of structured output the user asked a tool for (see
+        `from_json`); False when it is none, and the line is read as text."""
+        try:
+            found = from_json(json.loads(line))
+        except ValueError:
+            return False
+        if found is None:
+            return False
+        self._finish()
+        for d in found:
+            self._emit(d)
+        self.last = None
+        return True
 
     def _indented(self, line: str) -> None:
         mode = self.mode
@@ -704,6 +734,8 @@ class Parser:
                 return True
         s = line.strip()
         if s.startswith("symbol:"):
+            if d.detail is None:
+                d.detail = []
             d.detail.append(" ".join(s.split()))
         return line[:1] in " \t"
 
@@ -742,6 +774,73 @@ class Parser:
     def _emit(self, d: Diagnostic) -> None:
         self.last = d
         self.out.add(d)
+
+
+# ------------------------------------------------------------- structured output
+
+_RUSTC_CODE = re.compile(r"E\d{4}$")
+
+
+def from_json(obj) -> list[Diagnostic] | None:
+    """Diagnostics from one line of the JSON a tool prints when asked --
+    `cargo build --message-format=json` (any json-* form), `mypy -O json`,
+    `ruff check --output-format=json-lines`, `gcc -fdiagnostics-format=json`
+    -- or None when the object is none of those.  The fields are those the
+    text parser finds, so a diagnostic keeps its fingerprint whichever form
+    the tool printed; what text lacks (the rustc lint of every warning) is
+    kept as `lint`."""
+    if isinstance(obj, list):   # gcc: one array per compiler run
+        if not all(isinstance(x, dict) and "kind" in x and "locations" in x for x in obj):
+            return None
+        return [d for x in obj if (d := _gcc_json(x)) is not None]
+    if not isinstance(obj, dict):
+        return None
+    if "reason" in obj:
+        if obj.get("reason") != "compiler-message" or not isinstance(obj.get("message"), dict):
+            return [] if isinstance(obj.get("reason"), str) else None
+        return [d for d in (_rustc_json(obj["message"]),) if d is not None]
+    if "filename" in obj and "location" in obj and "code" in obj:        # ruff
+        loc = obj.get("location") or {}
+        return [Diagnostic("ruff", "error", obj.get("code") or "invalid-syntax",
+                           str(obj.get("message", "")), obj.get("filename"),
+                           _num(loc.get("row")), _num(loc.get("column")))]
+    if {"file", "line", "message", "severity"} <= obj.keys():          # mypy
+        col = _num(obj.get("column"))
+        return [Diagnostic("mypy", _severity(str(obj["severity"])), obj.get("code"),
+                           str(obj["message"]), obj["file"], _num(obj["line"]),
+                           col + 1 if col is not None and col >= 0 else None)]
+    return None
+
+
+def _rustc_json(msg: dict) -> Diagnostic | None:
+    level = msg.get("level")
+    if level not in ("error", "warning") or not msg.get("message"):
+        return None
+    code = (msg.get("code") or {}).get("code") if isinstance(msg.get("code"), dict) else None
+    spans = [s for s in msg.get("spans") or [] if isinstance(s, dict)]
+    span = next((s for s in spans if s.get("is_primary")), spans[0] if spans else {})
+    ecode = code if code and _RUSTC_CODE.match(code) else None
+    d = Diagnostic("rustc" if span.get("file_name") or ecode else "generic", level, ecode,
+                   str(msg["message"]), span.get("file_name"), _num(span.get("line_start")),
+                   _num(span.get("column_start")))
+    if code and not ecode:
+        d.lint = code
+    return d
+
+
+def _gcc_json(x: dict) -> Diagnostic | None:
+    kind = str(x.get("kind", ""))
+    if kind not in ("error", "warning", "fatal error"):
+        return None
+    caret = next((loc.get("caret") for loc in x.get("locations") or []
+                  if isinstance(loc, dict) and isinstance(loc.get("caret"), dict)), {})
+    return Diagnostic(_tool_for(caret["file"]) if caret.get("file") else "gcc", _severity(kind),
+                      x.get("option") or None, str(x.get("message", "")), caret.get("file"),
+                      _num(caret.get("line")), _num(caret.get("column")))
+
+
+def _num(v) -> int | None:
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
 
 
 def _tool_for(file: str) -> str:
@@ -787,6 +886,7 @@ class Scan:
     def close(self) -> Collector:
         for p in self.parsers:
             p.close()
+        self.collector.done()
         return self.collector
 
 

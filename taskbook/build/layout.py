@@ -319,7 +319,13 @@ class Plan:
         self.lines = lines
         self.splices: list[Splice] = []
         self.statuses: dict[int, Status] = {}
-        self.ph = Placeholders("\n".join(lines))
+        self._ph: Placeholders | None = None
+
+    @property
+    def ph(self) -> Placeholders:
+        if self._ph is None:    # only new tasks need them
+            self._ph = Placeholders("\n".join(self.lines))
+        return self._ph
 
     @property
     def changed(self) -> bool:

@@ -52,6 +52,12 @@ def build_cmd(
     compilelog.2 and says so.  The exit status is the command's (128+N if
     signal N killed it).
     """
+    import gc
+    if gc.isenabled():
+        # like a read or edit command (cli.main), a build is a one-shot
+        # process: its tens of thousands of diagnostics and tasks live to the
+        # end, and the cyclic GC would only walk them again and again
+        gc.disable()
     from ..build.runner import Runner, claim_log
     st: State = ctx.obj
     cfg = st.config
@@ -110,6 +116,8 @@ def scan_cmd(
     do_sync: bool = typer.Option(False, "--sync", help="Also update the book, as `build` does."),
 ) -> None:
     """List the diagnostics in a saved build log (any tool's output, or taskbook's own log)."""
+    import gc
+    gc.disable()   # one-shot, as `build`
     from ..build.diagnostics import completeness, scan_file
     st: State = ctx.obj
     if not logfile.is_file():
