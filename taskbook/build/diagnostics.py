@@ -104,13 +104,15 @@ _HEX = re.compile(r"\b0x[0-9a-fA-F]+\b")
 _NUM = re.compile(r"\b\d+\b")
 
 
-_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
 _DIGIT = re.compile(r"\d")
 
 
 def normalise(message: str) -> str:
     """The message as identity: quotes unified, numbers outside quotes as N."""
-    text = " ".join(message.translate(_QUOTES).split())
+    if not message.isascii():
+        message = (message.replace("‘", "'").replace("’", "'")
+                   .replace("“", '"').replace("”", '"'))
+    text = " ".join(message.split())
     if _DIGIT.search(text) is None:
         return text
     parts = _QUOTED.split(text)

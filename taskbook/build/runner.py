@@ -30,6 +30,11 @@ Why it is built this way:
   waiting for `sleep` would not react to a signal sent to the shell alone).
   Either way taskbook keeps reading until the child has gone, then finishes
   the log with a note that the build was interrupted.
+* **One log per build.**  The log is opened without truncating it and
+  locked (`flock`) before anything is written (`claim_log`); a log another
+  build holds is left alone and this build writes `NAME.2`, `NAME.3`, ...
+  The caller may keep the claim past the run (the CLI does, until the book
+  is updated, since sync reads the log back).
 * **Exit status.**  The child's own; 128+N when signal N killed it (what a
   shell reports as `$?`).  127/126 when the command cannot be started.
 * **Grandchildren.**  A daemon left behind by the build (sccache, a `cmd &`)

@@ -289,6 +289,7 @@ class Syncer:
 
     def __call__(self, loaded: Loaded) -> bytes | None:
         self.result = res = Result()
+        self.book = None
         book = loaded.book
         self.lang = self.language or book.language
         self.words = ENTRY["zh" if self.lang == "zh" else "en"]
@@ -309,6 +310,7 @@ class Syncer:
             return None
         plan.top(tops)                  # consumes `book`: last
         text = plan.render()
+        del plan, tops                  # the parse below is the run's peak of memory
         self.book = ed.apply(book, text, expect.check, self.order)   # the one re-parse and check
         ids = {fp: tr.task.id for fp, tr in expect.after.tracked.items()}
         res.created = [(d, ids[d.fingerprint]) for d, _ in expect.created]
@@ -386,10 +388,16 @@ class Syncer:
         """Errors as tasks of their own; warnings and notes under the task of their kind."""
         tops = [self._item(d, expect) for d in new if d.severity == "error"]
         kinds: dict[str, tuple[str, list[Diagnostic]]] = {}
+        coded: dict[tuple, tuple[str, str]] = {}   # a code names its kind: no need to read the message
         for d in new:
             if d.severity != "error":
-                fp, title = family(d)
-                kinds.setdefault(fp, (title, []))[1].append(d)
+                key = (d.tool, d.severity, d.code)
+                fam = coded.get(key) if d.code else None
+                if fam is None:
+                    fam = family(d)
+                    if d.code:
+                        coded[key] = fam
+                kinds.setdefault(fam[0], (fam[1], []))[1].append(d)
         for fp, (title, members) in kinds.items():
             parent = index.groups.get(fp)
             if parent is not None and parent.status is Status.DROPPED:
@@ -411,16 +419,19 @@ class Syncer:
     def _resolve(self, plan: Plan, index: Index, seen: dict, expect: "Expected") -> None:
         """Tracked diagnostics a complete run no longer reports."""
         tracked = index.tracked
-        mentioned = self._mentioned([tr.file for tr in tracked.values()
-                                     if tr.file and _per_file(tr.file)])
+        mentioned: set[str] | None = None      # read from the log only if needed
         closed: list[Task] = []
         for fp, tr in tracked.items():
             if fp in seen or tr.gone or tr.task.status is Status.DROPPED:
                 continue
             if tr.command is not None and tr.command != self.build.command:
                 continue
-            if tr.file and _per_file(tr.file) and os.path.basename(tr.file) not in mentioned:
-                continue
+            if tr.file and _per_file(tr.file):
+                if mentioned is None:
+                    mentioned = self._mentioned([t.file for t in tracked.values()
+                                                 if t.file and _per_file(t.file)])
+                if os.path.basename(tr.file) not in mentioned:
+                    continue
             task = tr.task
             plan.log(task, self._entry("gone", fp))
             expect.log(fp, gone=True)
