@@ -226,3 +226,41 @@ def test_a_hand_edited_bad_setting_is_reported_at_the_build(tmp_path):
     assert r.returncode == 2 and "build.tasks takes one of by-code, one, grouped" in r.stderr
     assert book.read_text() == "- [ ] a\n"
     assert "Traceback" not in r.stderr
+
+
+RUST = ("warning: unused variable: `a`\n --> src/lib.rs:4:9\n\n"
+        "warning: unused variable: `b`\n --> src/lib.rs:5:9\n\n")
+
+
+def test_a_dropped_kind_takes_no_new_locations(tmp_path):
+    (tmp_path / "out.txt").write_text(RUST)
+    book = tmp_path / "TASKBOOK.md"
+    book.write_text("- [ ] existing\n")
+    assert tb("build", "--", "cat", "out.txt", cwd=tmp_path, book=book).returncode == 0
+    kind = tasks(book.read_text())["warning: unused variable"]
+    r = tb("drop", kind.id, "--force", cwd=tmp_path, book=book)
+    assert r.returncode == 0, r.stderr
+    dropped = book.read_text()
+    (tmp_path / "out.txt").write_text(RUST + "warning: unused variable: `c`\n --> src/lib.rs:6:9\n\n")
+    r = tb("build", "--json", "--", "cat", "out.txt", cwd=tmp_path, book=book)
+    doc = json.loads(r.stdout)
+    assert doc["tasks"]["created"] == [] and doc["tasks"]["ignored"] == 1
+    assert book.read_text() == dropped
+
+
+def test_tags_of_eight_digits_from_an_earlier_taskbook_still_match(tmp_path):
+    (tmp_path / "out.txt").write_text(RUST)
+    write_config(tmp_path, "build:\n  tasks: one\n")
+    book = tmp_path / "TASKBOOK.md"
+    book.write_text("- [ ] existing\n")
+    tb("build", "--", "cat", "out.txt", cwd=tmp_path, book=book)
+    twelve = book.read_text()
+    old = re.sub(r"\[fp:([0-9a-f]{8})[0-9a-f]{4}\]", r"[fp:\1]", twelve)
+    assert old != twelve and len(re.findall(r"\[fp:[0-9a-f]{8}\]", old)) == 2
+    book.write_text(old)
+    assert tb("build", "--", "cat", "out.txt", cwd=tmp_path, book=book).returncode == 0
+    assert book.read_text() == old                       # found, not doubled
+    (tmp_path / "out.txt").write_text(RUST.split("warning: unused variable: `b`")[0])
+    tb("build", "--", "cat", "out.txt", cwd=tmp_path, book=book)
+    after = book.read_text()
+    assert "- [x] warning: unused variable: `b`" in after and after.count("gone]") == 1

@@ -108,6 +108,10 @@ GROUPS = {
                   "    - Log:\n      - y\n- [ ] last\n", 3),
     "checklist-end-crlf": ("- [ ] kind\r\n  - Log:\r\n    - x\r\n  - [ ] first\r\n", 0),
     "no-members-yet": ("- [ ] kind\n  - Log:\n    - x\n", 0),
+    "heading": ("# Plan\n\n### 1. first ✅\n\n### kind ⬜️\n- Log:\n  - x\n- first ⬜️\n"
+                "  - Log:\n    - y\n\n### 3. third ⬜️\n", 4),
+    "heading-alone": ("# Plan\n\n### 1. first ✅\n\n### kind ⬜️\n- Log:\n  - x\n\n"
+                      "### 3. third ⬜️\n", 4),
 }
 
 
