@@ -33,8 +33,8 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 SEVERITIES = ("error", "warning", "note")
 MAX_DIAGNOSTICS = 100_000  # distinct ones kept per run; more means the run proves nothing

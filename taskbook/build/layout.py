@@ -51,7 +51,7 @@ class Item:
 
     title: str
     entry: str | None = None
-    members: list["Item"] = field(default_factory=list)
+    members: list[Item] = field(default_factory=list)
 
 
 class Placeholders:

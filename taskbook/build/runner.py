@@ -52,9 +52,9 @@ import shlex
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 CHUNK = 3 << 15        # 96 KiB: below malloc's mmap threshold (flat memory), fewer reads than 64 KiB
 PIPE_SIZE = 1 << 20
@@ -264,7 +264,7 @@ class Runner:
 
     def __init__(self, argv: list[str], log_path: Path, *, cwd: Path | None = None,
                  on_lines: LinesSink | None = None, terminal_fd: int = 1,
-                 use_pty: bool | None = None, log: "Claim | None" = None) -> None:
+                 use_pty: bool | None = None, log: Claim | None = None) -> None:
         self.argv = list(argv)
         self.cwd = Path(cwd or os.getcwd())
         self.claim = log            # the log, already claimed by the caller (kept open)
@@ -463,7 +463,7 @@ class Claim:
     def release(self) -> None:
         self.file.close()         # closing drops the lock
 
-    def __enter__(self) -> "Claim":
+    def __enter__(self) -> Claim:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -41,8 +41,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from .. import edit as ed
 from ..errors import UsageError
@@ -327,7 +327,7 @@ class Syncer:
         where = (d.location() if d.file else "-") if d is not None else ""
         return self.words[kind].format(cmd=self.build.command, where=where, fp=fp)
 
-    def _again(self, plan: Plan, index: Index, seen: dict, expect: "Expected") -> None:
+    def _again(self, plan: Plan, index: Index, seen: dict, expect: Expected) -> None:
         """Tasks noted as gone and reported again: logged, reopened if done."""
         for fp, tr in index.tracked.items():
             d = seen.get(fp)
@@ -343,7 +343,7 @@ class Syncer:
                     plan.status(parent, Status.TODO)
             self.result.reopened.append((fp, tr.task.id, tr.task.title))
 
-    def _new(self, plan: Plan, index: Index, expect: "Expected") -> list[Item]:
+    def _new(self, plan: Plan, index: Index, expect: Expected) -> list[Item]:
         """New diagnostics: adopted, left out, or planned as tasks; returns the
         new top-level tasks (planned last, see `Plan.top`)."""
         res = self.result
@@ -377,14 +377,14 @@ class Syncer:
             return [Item(title, None, [self._item(d, expect, parent=title) for d in new])]
         return self._by_code(plan, index, new, expect)
 
-    def _item(self, d: Diagnostic, expect: "Expected", parent: str | None = None,
+    def _item(self, d: Diagnostic, expect: Expected, parent: str | None = None,
               title: str | None = None) -> Item:
         title = title or _title(d)
         expect.new_task(d, title, parent=parent)
         return Item(title, self._entry("seen", d.fingerprint, d))
 
     def _by_code(self, plan: Plan, index: Index, new: list[Diagnostic],
-                 expect: "Expected") -> list[Item]:
+                 expect: Expected) -> list[Item]:
         """Errors as tasks of their own; warnings and notes under the task of their kind."""
         tops = [self._item(d, expect) for d in new if d.severity == "error"]
         kinds: dict[str, tuple[str, list[Diagnostic]]] = {}
@@ -416,7 +416,7 @@ class Syncer:
                 plan.status(parent, Status.TODO)
         return tops
 
-    def _resolve(self, plan: Plan, index: Index, seen: dict, expect: "Expected") -> None:
+    def _resolve(self, plan: Plan, index: Index, seen: dict, expect: Expected) -> None:
         """Tracked diagnostics a complete run no longer reports."""
         tracked = index.tracked
         mentioned: set[str] | None = None      # read from the log only if needed

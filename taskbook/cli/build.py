@@ -19,7 +19,6 @@ of the functions `register` defines, and `typer` is a local name there.)
 
 import sys
 from pathlib import Path
-from typing import List, Optional
 
 from .. import export
 from ..errors import TaskbookError, UsageError
@@ -44,10 +43,10 @@ def register(app) -> None:
 
     def build_cmd(
         ctx: typer.Context,
-        command: Optional[List[str]] = typer.Argument(
+        command: list[str] | None = typer.Argument(
             None, metavar="[--] COMMAND [ARGS]...",
             help="The build command (default: config build.command)."),
-        log: Optional[Path] = typer.Option(None, "--log", "-l", metavar="PATH",
+        log: Path | None = typer.Option(None, "--log", "-l", metavar="PATH",
                                            help="Where to save the output (default: config build.log)."),
         no_sync: bool = typer.Option(False, "--no-sync",
                                      help="Only run and log: do not read diagnostics or update the book."),
@@ -76,7 +75,7 @@ def fast_build(args: list[str]) -> "int | None":
     without typer; None for any other line (typer then reads it, with its
     help and its errors).  Options end, as in typer, at the first argument
     that is not one of them."""
-    book: "str | None" = None
+    book: str | None = None
     i = 0
     while i < len(args) and args[i] != "build":
         a = args[i]
@@ -89,7 +88,7 @@ def fast_build(args: list[str]) -> "int | None":
     if i == len(args):
         return None
     i += 1
-    log: "Path | None" = None
+    log: Path | None = None
     no_sync = as_json = False
     while i < len(args):
         a = args[i]
