@@ -32,7 +32,11 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "next.log_entries": (3, "how many latest log entries `next` prints"),
     "build.command": ("", "default command of `taskbook build`"),
     "build.log": ("compilelog", "where `taskbook build` saves the build output"),
-    "build.tasks": ("one", "one top-level task per diagnostic, or grouped: one parent task per build"),
+    "build.tasks": ("by-code", "by-code: each error a task, warnings under one task per kind "
+                               "(tool and code or lint); one: a task per diagnostic; grouped: "
+                               "one parent task per build"),
+    "build.max_new_tasks": (200, "at most this many diagnostics become tasks per build "
+                                 "(errors first; 0 = no limit)"),
     "build.close_resolved": (True, "mark a task done when a complete build no longer reports it"),
     "build.ignore": (["severity:note"], "diagnostics not made tasks: severity:, tool:, code:, regex: rules"),
     "build.patterns": ([], "your own diagnostic regexes with (?P<file>) (?P<line>) (?P<message>) groups"),
@@ -178,17 +182,56 @@ def parse_value(key: str, raw: str) -> Any:
         raise UsageError(f"{key} takes true or false, not {raw!r}")
     if isinstance(default, int):
         try:
-            return int(raw)
+            value = int(raw)
         except ValueError:
             raise UsageError(f"{key} takes a whole number, not {raw!r}") from None
+        if key.startswith("build."):
+            check_build_value(key, value)
+        return value
     choices = {
         "language": ("zh", "en", "auto"),
         "dialect": ("review-tree", "checklist", "auto"),
         "order": ("newest-first", "oldest-first", "auto"),
+        "build.tasks": BUILD_MODES,
     }.get(key)
     if choices and raw not in choices:
         raise UsageError(f"{key} takes one of {', '.join(choices)}, not {raw!r}")
+    if key.startswith("build."):
+        check_build_value(key, raw)
     return raw
+
+
+BUILD_MODES = ("by-code", "one", "grouped")
+
+
+def check_build_value(key: str, value: Any) -> None:
+    """Refuse a build.* value the next build could not use (UsageError)."""
+    if key == "build.tasks" and value not in BUILD_MODES:
+        raise UsageError(f"build.tasks takes one of {', '.join(BUILD_MODES)}, not {value!r}")
+    if key == "build.max_new_tasks" and (isinstance(value, bool) or not isinstance(value, int)
+                                         or value < 0):
+        raise UsageError(f"build.max_new_tasks takes a whole number >= 0 (0: no limit), not {value!r}")
+    if key == "build.log" and not str(value).strip():
+        raise UsageError("build.log needs a file name")
+    if key == "build.ignore":
+        from .build.sync import Rules
+        Rules(value)
+    if key == "build.patterns":
+        from .build.diagnostics import Pattern
+        for p in ([value] if isinstance(value, (str, dict)) or hasattr(value, "keys") else value or []):
+            try:
+                Pattern(p)
+            except ValueError as e:
+                raise UsageError(f"build.patterns: {e}") from None
+
+
+def build_settings(config: "Config") -> tuple[str, int]:
+    """(build.tasks, build.max_new_tasks) from a config, checked (a hand-edited
+    file can hold anything)."""
+    mode, cap = config.get("build.tasks"), config.get("build.max_new_tasks")
+    check_build_value("build.tasks", mode)
+    check_build_value("build.max_new_tasks", cap)
+    return str(mode), int(cap)
 
 
 def _plain(node: Any) -> Any:

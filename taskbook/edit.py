@@ -54,6 +54,11 @@ class Change:
         self.span = span
         self.inserted = inserted
 
+    @classmethod
+    def whole(cls, base: Book, text: str) -> "Change":
+        """A change given as the whole new text (parsed whole, not locally)."""
+        return cls(base, text.split("\n"), (0, 0, 0))
+
     @property
     def text(self) -> str:
         return "\n".join(self.lines)
@@ -276,7 +281,7 @@ def _content_col(task: Task) -> int:
     return task.form.prefix_end if task.is_item else 0
 
 
-def _next_bullet(bullet: str) -> str:
+def next_bullet(bullet: str) -> str:
     """The marker of the item after one marked `bullet`: "3." -> "4."."""
     if bullet[-1:] in (".", ")") and bullet[:-1].isdigit():
         return f"{int(bullet[:-1]) + 1}{bullet[-1]}"
@@ -331,13 +336,13 @@ def add_entries(book: Book, task: Task, kind: str, texts: list[str], *, numbered
             markers = []
             bullet = last.bullet
             for _ in texts:
-                bullet = _next_bullet(bullet)
+                bullet = next_bullet(bullet)
                 markers.append(bullet)
         else:
             sec_col = len(indent_of(d.text(sec.line)))
             ind = " " * (sec.text_pos + _entry_offset(style, sec_col, task))
             markers = ([f"{k + 1}." for k in range(len(texts))] if numbered else ["-"] * len(texts))
-        d.insert(sec.end, _entry_lines(ind, markers, texts, book.dialect is Dialect.MARKED))
+        d.insert(sec.end, entry_lines(ind, markers, texts, book.dialect is Dialect.MARKED))
         return d.result()
     # a new section: after the sections that come before it, or at the end
     col = _content_col(task)
@@ -347,13 +352,13 @@ def add_entries(book: Book, task: Task, kind: str, texts: list[str], *, numbered
     ind = " " * (col + len(bullet) + 1 + _entry_offset(style, col, task))
     markers = [f"{k + 1}." for k in range(len(texts))] if numbered else ["-"] * len(texts)
     at = _section_position(task, kind)
-    lines = [f"{sec_ind}{bullet} {label}{_colon(style)}"] + _entry_lines(
+    lines = [f"{sec_ind}{bullet} {label}{_colon(style)}"] + entry_lines(
         ind, markers, texts, book.dialect is Dialect.MARKED)
     d.insert(at, lines)
     return d.result()
 
 
-def _entry_lines(ind: str, markers: list[str], texts: list[str], emoji: bool = False) -> list[str]:
+def entry_lines(ind: str, markers: list[str], texts: list[str], emoji: bool = False) -> list[str]:
     """Each text as one list item: its first line after the marker, its other
     lines indented under it, each escaped where it would read as structure
     (`parse.verbatim`): plan steps and log entries are never tasks, sections
@@ -465,7 +470,7 @@ def _ref_line(style: Style, ref: Task, kind: Dialect, title: str, ind: str, bull
 
 def _insert_after(d: Draft, book: Book, ref: Task, style: Style, title: str, kind: Dialect) -> None:
     ind = indent_of(book.line_text(ref.line))
-    bullet = _next_bullet(ref.form.bullet) if ref.is_item else style.bullet
+    bullet = next_bullet(ref.form.bullet) if ref.is_item else style.bullet
     line = _ref_line(style, ref, kind, title, ind, bullet)
     blank = style.blank_between or not ref.is_item
     d.insert(ref.end, ["", line] if blank else [line])
@@ -501,7 +506,7 @@ def _add_sub(book: Book, d: Draft, title: str, parent: Task, style: Style) -> Ch
             if sec.entries:
                 last = sec.entries[-1]
                 ind = indent_of(d.text(last.line))
-                bullet = _next_bullet(last.bullet)
+                bullet = next_bullet(last.bullet)
             else:
                 ind = " " * (sec.text_pos + _entry_offset(style, len(indent_of(d.text(sec.line))), parent))
                 bullet = "-"
@@ -517,7 +522,7 @@ def _add_sub(book: Book, d: Draft, title: str, parent: Task, style: Style) -> Ch
     if kids and kids[-1].is_item:
         last = kids[-1]
         ind = indent_of(book.line_text(last.line))
-        bullet = _next_bullet(last.form.bullet)
+        bullet = next_bullet(last.form.bullet)
         d.insert(last.end, [ind + _line_for(style, last.form.dialect, title, bullet)])
         return d.result()
     dialect = parent.form.dialect if parent.form.dialect is not Dialect.REVIEW else Dialect.CHECKLIST

@@ -248,6 +248,17 @@ class Book:
         for t in self.tasks:
             yield from t.walk()
 
+    def root_span(self, task: Task) -> tuple[int, int] | None:
+        """Lines [start, end) of the top-level list item holding `task`
+        (None for a heading task or a task outside any list item)."""
+        from bisect import bisect_right
+        i = bisect_right(self.top_items, (task.line, len(self.lines))) - 1
+        if i >= 0:
+            start, end = self.top_items[i]
+            if start <= task.line < end:
+                return start, end
+        return None
+
     def line_text(self, i: int) -> str:
         """Line i without its line ending."""
         s = self.lines[i]

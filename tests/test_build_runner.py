@@ -48,6 +48,42 @@ def test_command_not_found_is_127_with_a_log(tmp_path):
     assert any(ln.startswith(f"{META}error: cannot run") for ln in log_lines(tmp_path / "compilelog"))
 
 
+def test_no_sync_only_runs_and_logs(tmp_path):
+    """--no-sync reads no diagnostics (the wrapper costs what copying costs);
+    --json still lists them, and `scan` reads them from the log later."""
+    out = "src/a.c:1:5: warning: unused variable ‘q’ [-Wunused-variable]\n"
+    (tmp_path / "out.txt").write_text(out)
+    r = tb("build", "--no-sync", "--", "cat", "out.txt", cwd=tmp_path)
+    assert r.returncode == 0
+    assert "diagnostics not read (--no-sync)" in r.stderr and "warning" not in r.stderr
+    assert "tasks: not updated (--no-sync)" in r.stderr
+    r = tb("build", "--no-sync", "--json", "--", "cat", "out.txt", cwd=tmp_path)
+    doc = json.loads(r.stdout)
+    assert doc["counts"]["warning"] == 1 and doc["tasks"] is None and doc["complete"]
+    r = tb("scan", "compilelog", "--json", cwd=tmp_path)
+    assert [d["code"] for d in json.loads(r.stdout)["diagnostics"]] == ["-Wunused-variable"]
+
+
+def test_every_form_of_the_command_line_reads_the_same(tmp_path):
+    """`build` lines are read without typer (cli.build.fast_build); the others
+    (help, options it does not know) still go through typer."""
+    book = tmp_path / "B.md"
+    book.write_text("- [ ] a\n")
+    for args in (["--book", str(book), "build", "-l", "x.log", "--no-sync", "echo", "hi"],
+                 [f"--book={book}", "build", "--log=x.log", "--no-sync", "--", "echo", "hi"],
+                 ["-b", str(book), "build", "--no-sync", "--log", "x.log", "echo", "hi"]):
+        r = tb(*args, cwd=tmp_path)
+        assert r.returncode == 0 and r.stdout == "hi\n", (args, r.stderr)
+        assert output_of(tmp_path / "x.log") == ["hi"]
+    r = tb("build", "--help", cwd=tmp_path)
+    assert r.returncode == 0 and "Usage: taskbook build" in r.stdout and "--no-sync" in r.stdout
+    r = tb("build", cwd=tmp_path)
+    assert r.returncode == 2 and "no build command" in r.stderr
+    r = tb("--book", str(book), "build", "--", "sh", "-c", "echo 'x.c:1:1: warning: w [-Wx]'",
+           cwd=tmp_path)
+    assert r.returncode == 0 and "tasks: 1 created" in r.stderr and "[fp:" in book.read_text()
+
+
 def test_stdout_and_stderr_both_reach_the_log_with_header_and_footer(tmp_path):
     r = tb("build", "--no-sync", "--log", "out.log", "--",
            "sh", "-c", "echo to-stdout; echo to-stderr >&2", cwd=tmp_path)

@@ -51,14 +51,22 @@ def crate(tmp_path_factory):
     return root, env
 
 
-def cargo_build(root, env, book):
-    return subprocess.run([*TASKBOOK, "--book", str(book), "build", "--", "cargo", "build", "--offline"],
-                          cwd=root, env=env, capture_output=True, text=True, errors="replace",
-                          timeout=300)
+def cargo_build(root, env, book, *extra):
+    """`taskbook build -- cargo build` run beside the book (whose settings apply)."""
+    return subprocess.run([*TASKBOOK, "--book", str(book), "build", *extra, "--", "cargo", "build",
+                           "--offline", "--manifest-path", str(root / "Cargo.toml")],
+                          cwd=book.parent, env=env, capture_output=True, text=True,
+                          errors="replace", timeout=300)
+
+
+def one_task_each(root) -> None:
+    """Settings for the tests of `build.tasks: one` (every diagnostic a top-level task)."""
+    write_config(root, "build:\n  tasks: one\n  max_new_tasks: 0\n")
 
 
 def test_cargo_failing_build_run_twice_creates_its_tasks_once(crate, tmp_path):
     root, env = crate
+    one_task_each(tmp_path)
     book = tmp_path / "TASKBOOK.md"
     book.write_text(REVIEW_BOOK)
     r = cargo_build(root, env, book)
@@ -71,8 +79,8 @@ def test_cargo_failing_build_run_twice_creates_its_tasks_once(crate, tmp_path):
     assert "tasks: 6 created, 0 resolved" in r.stderr
     e = task_titled(first, "error[E0382]: borrow of moved value: `unique_id`")
     entry = e.section("log").entries[0].text
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d `cargo build --offline` 报告于 "
-                        r"src/main.rs:11:20 \[fp:[0-9a-f]{8}\]", entry), entry
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d `cargo build --offline --manifest-path \S+` "
+                        r"报告于 src/main.rs:11:20 \[fp:[0-9a-f]{12}\]", entry), entry
     r2 = cargo_build(root, env, book)
     assert r2.returncode == 101
     assert book.read_text() == first          # nothing duplicated, nothing touched
@@ -84,6 +92,7 @@ def test_cargo_fixing_one_warning_changes_only_that_task(crate, tmp_path):
     main = root / "src" / "main.rs"
     fixed = main.read_text().replace('println!("{}", unique_id);', 'println!("{}", moved);')
     main.write_text(fixed)
+    one_task_each(tmp_path)
     book = tmp_path / "TASKBOOK.md"
     book.write_text(REVIEW_BOOK)
     try:
@@ -115,6 +124,7 @@ GCC_SRC = "int main(void) {\n    int unused_a = 1;\n    int unused_b = 2;\n    r
 
 def test_gcc_warnings_become_tasks_and_a_fixed_one_is_resolved(tmp_path):
     need("gcc")
+    one_task_each(tmp_path)
     (tmp_path / "w.c").write_text(GCC_SRC)
     book = tmp_path / "TASKBOOK.md"
     book.write_text("# Work\n\n- [ ] write the parser\n")
@@ -137,6 +147,7 @@ def test_gcc_warnings_become_tasks_and_a_fixed_one_is_resolved(tmp_path):
 def test_a_c_file_not_recompiled_is_not_resolved(tmp_path):
     """make-style builds skip unchanged files: absent is not fixed unless the file was compiled."""
     need("gcc")
+    one_task_each(tmp_path)
     (tmp_path / "w.c").write_text(GCC_SRC)
     (tmp_path / "b.sh").write_text("if [ -f dirty ]; then gcc -Wall -c w.c -o w.o; fi\n")
     (tmp_path / "dirty").write_text("")
@@ -157,6 +168,7 @@ def test_an_interrupted_build_closes_nothing(tmp_path):
     (tmp_path / "run.sh").write_text(
         "if [ -f slow ]; then echo ready; sleep 30; "
         "else printf 'warning: unused thing\\n --> src/lib.rs:3:1\\n\\n'; fi\n")
+    one_task_each(tmp_path)
     book = tmp_path / "TASKBOOK.md"
     book.write_text(REVIEW_BOOK)
     assert tb("build", "--", "sh", "run.sh", cwd=tmp_path, book=book).returncode == 0
@@ -226,7 +238,7 @@ def test_an_open_hand_written_task_with_the_same_title_is_adopted(tmp_path):
 
 
 def test_close_resolved_false_notes_but_keeps_open(tmp_path):
-    write_config(tmp_path, "build:\n  close_resolved: false\n")
+    write_config(tmp_path, "build:\n  tasks: one\n  close_resolved: false\n")
     out = tmp_path / "out.txt"
     out.write_text("warning: unused variable: `a`\n --> src/lib.rs:4:9\n\n")
     book = tmp_path / "TASKBOOK.md"

@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 import random
 import re
-import subprocess
-import sys
 
 import pytest
 
@@ -102,6 +100,29 @@ EXPECTED = {
     "go_vet.txt": [
         ("go", "error", None, "main.go:7:2", "fmt.Printf format %s has arg x of wrong type int"),
         ("go", "error", None, "main.go:10:2", "unreachable code"),
+    ],
+    # structured output, read when a user asks a tool for it (from_json)
+    "cargo_json.txt": [
+        ("rustc", "warning", None, "src/util.rs:1:5", "unused import: `std::fmt::Write`"),
+        ("rustc", "warning", None, "src/util.rs:6:9", "variable does not need to be mutable"),
+        ("rustc", "warning", None, "src/main.rs:9:9", "unused variable: `x`"),
+        ("rustc", "warning", None, "src/main.rs:12:9", "unused variable: `w`"),
+        ("rustc", "warning", None, "src/main.rs:3:4", "function `helper` is never used"),
+        ("rustc", "warning", None, "src/util.rs:5:8", "function `unused_fn` is never used"),
+    ],
+    "gcc_json.txt": [
+        ("gcc", "error", None, "w.c:3:12", "‘undefined_thing’ undeclared (first use in this function)"),
+        ("gcc", "warning", "-Wunused-variable", "w.c:2:9", "unused variable ‘q’"),
+        ("gcc", "warning", "-Wunused-parameter", "w.c:1:11", "unused parameter ‘a’"),
+        ("gcc", "warning", "-Wreturn-type", "w.c:4:1", "control reaches end of non-void function"),
+    ],
+    "mypy_json.txt": [
+        ("mypy", "error", "return-value", "a.py:6:12",
+         'Incompatible return value type (got "int", expected "str")'),
+    ],
+    "ruff_json_lines.txt": [
+        ("ruff", "error", "F401", "/tmp/bb/cap/a.py:1:8", "`os` imported but unused"),
+        ("ruff", "error", "F401", "/tmp/bb/cap/a.py:2:8", "`sys` imported but unused"),
     ],
 }
 # captures of the same run in another form: same diagnostics, same fingerprints
@@ -385,65 +406,3 @@ def test_the_tool_of_a_located_diagnostic_follows_splitext():
     for f in ["a.py", "A.PY", "x/.py", "..py", "a..py", "a.b/c", "noext", ".bashrc", "a.java",
               "dir.go/x", "x.go", "x.pyi", "y.c", "/.go", ".", "src/m.Go", "a.py/b.c"]:
         assert _tool_for(f) == _EXT_TOOL.get(os.path.splitext(f)[1].lower(), "gcc"), f
-
-
-# --- the parser in a process of its own (offload.py) ------------------------
-
-def _offloaded_and_not(raw: bytes, reads: list[int]):
-    """The same reads through the Cleaner into a Scan that forks at once and one that does not:
-    (results of each, the largest piece sent)."""
-    from taskbook.build.diagnostics import _cores
-    if _cores() < 2:
-        pytest.skip("offloading the parser needs a second core")
-    results, largest = [], 0
-    for after in (0, None):
-        scan, cleaner, i, k = Scan(offload_after=after), Cleaner(), 0, 0
-        while i < len(raw):
-            n = reads[k % len(reads)]
-            pieces = cleaner.feed(raw[i:i + n]) + (cleaner.flush() if i + n >= len(raw) else [])
-            if pieces:
-                scan.feed_pieces(0, pieces)
-                largest = max(largest, sum(end - start for _, start, end in pieces))
-            i, k = i + n, k + 1
-        assert (scan.child is not None) == (after == 0)
-        c = scan.close()
-        results.append(([d.to_json() for d in c.diagnostics], c.stopped_early, c.whole_run))
-    return results, largest
-
-
-def test_an_offloaded_parser_finds_what_the_in_process_one_finds():
-    from taskbook.build.offload import DRAIN_EVERY, RING
-    rng = random.Random(5)
-    names = sorted(p.name for p in FIXTURES.iterdir() if p.suffix in (".txt", ".raw"))
-    blocks = [(FIXTURES / n).read_bytes() for n in names]
-    parts, size = [], 0
-    while size < 4 * RING:          # the ring wraps around a few times
-        b = rng.choice(blocks) if rng.random() < 0.3 else ("\n".join(NOISE) + "\n").encode()
-        parts.append(b)
-        size += len(b)
-    raw = b"".join(parts)
-    small = [rng.randint(1, 200) for _ in range(3000)]   # acknowledgements pile up in the pipe
-    (offloaded, local), largest = _offloaded_and_not(raw, small + [RING] + [1 << 18] * 10)
-    assert offloaded == local
-    assert len(local[0]) > 40
-    assert largest > RING // 2 and 3000 > 10 * DRAIN_EVERY   # a piece went through the pipe itself
-
-
-def test_without_a_pipe_to_spare_the_parser_stays_in_process():
-    from taskbook.build.diagnostics import _cores
-    if _cores() < 2 or not os.path.isdir("/proc/self/fd"):
-        pytest.skip("needs a second core and /proc")
-    code = (
-        "import os, resource\n"
-        "from taskbook.build.diagnostics import Scan\n"
-        f"data = open({str(FIXTURES / 'gcc.txt')!r}, 'rb').read()\n"
-        "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
-        "resource.setrlimit(resource.RLIMIT_NOFILE, (len(os.listdir('/proc/self/fd')), hard))\n"
-        "s = Scan(offload_after=0)\n"
-        "s.feed_pieces(0, [(data, 0, len(data))])\n"
-        "s.feed_pieces(0, [(data, 0, len(data))])\n"
-        "assert s.child is None\n"
-        "print(len(s.close().diagnostics))\n")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == "6"

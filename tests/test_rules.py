@@ -132,7 +132,7 @@ def test_build_sync_follows_order_and_the_log_prefix(tmp_path):
     """A checklist the parser reads oldest-first, configured newest-first:
     both new tasks go on top (the second one too: sync's intermediate books
     keep the configured order), and entries carry no time (log.timestamp)."""
-    _config(tmp_path, "order: newest-first\nlog:\n  timestamp: false\n")
+    _config(tmp_path, "order: newest-first\nlog:\n  timestamp: false\nbuild:\n  tasks: one\n")
     (tmp_path / "out.txt").write_text(
         "warning: unused variable: `a`\n --> src/lib.rs:4:9\n\n"
         "warning: unused variable: `b`\n --> src/lib.rs:5:9\n\n", encoding="utf-8")

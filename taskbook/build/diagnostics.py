@@ -30,21 +30,21 @@ that first one is fixed.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 SEVERITIES = ("error", "warning", "note")
-MAX_DIAGNOSTICS = 10_000   # distinct ones kept per run; more means the run proves nothing
-OFFLOAD_AFTER = 4 << 20    # a live build's parser moves to a process of its own past this (offload.py)
+MAX_DIAGNOSTICS = 100_000  # distinct ones kept per run; more means the run proves nothing
 
 
 class Diagnostic:
     """One problem reported by a tool."""
 
     __slots__ = ("tool", "severity", "code", "message", "file", "line", "column",
-                 "fingerprint", "key", "detail")
+                 "fingerprint", "key", "detail", "lint")
 
     def __init__(self, tool: str, severity: str, code: str | None, message: str,
                  file: str | None = None, line: int | None = None, column: int | None = None,
@@ -58,7 +58,8 @@ class Diagnostic:
         self.column = column
         self.fingerprint = ""
         self.key = key          # identity text when the message is not (pytest node id)
-        self.detail: list[str] = []   # javac's `symbol:` lines and the like
+        self.detail: list[str] | None = None   # javac's `symbol:` lines and the like
+        self.lint: str | None = None  # rustc's lint (`dead_code`), known from JSON output only
 
     def title(self) -> str:
         """The task title, written the way the tool writes its header line."""
@@ -103,19 +104,58 @@ _HEX = re.compile(r"\b0x[0-9a-fA-F]+\b")
 _NUM = re.compile(r"\b\d+\b")
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def normalise(message: str) -> str:
     """The message as identity: quotes unified, numbers outside quotes as N."""
-    text = " ".join(message.replace("‘", "'").replace("’", "'")
-                    .replace("“", '"').replace("”", '"').split())
+    if not message.isascii():
+        message = (message.replace("‘", "'").replace("’", "'")
+                   .replace("“", '"').replace("”", '"'))
+    text = " ".join(message.split())
+    if _DIGIT.search(text) is None:
+        return text
     parts = _QUOTED.split(text)
     for i in range(0, len(parts), 2):
         parts[i] = _NUM.sub("N", _HEX.sub("0xN", parts[i]))
     return "".join(parts)
 
 
-def fingerprint(tool: str, code: str | None, file: str | None, ident: str, occurrence: int = 0) -> str:
+FP_LEN = 12   # hex digits: 48 bits, so 50,000 diagnostics collide with odds of ~1e-5
+OLD_FP_LEN = 8  # what taskbook wrote before; such tags are still matched (by prefix)
+
+
+def fingerprint(tool: str, code: str | None, file: str | None, ident: str, occurrence: int = 0,
+                salt: int = 0) -> str:
     raw = "\x1f".join((tool, code or "", file or "", ident, str(occurrence)))
-    return hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    if salt:
+        raw += f"\x1f{salt}"
+    return hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:FP_LEN]
+
+
+_NAMED = re.compile(r"`[^`]*`|'[^'\s][^']*'|\"[^\"]*\"")
+_NAMES_ONLY = re.compile(r"(.*?):(?:\s|…|,|\band\b|\bor\b)*$")
+_NAMES_AT_END = re.compile(r"(?:[\s,]+(?:and|or)?)*[\s,]+…$")
+
+
+def family(d: Diagnostic) -> tuple[str, str]:
+    """(identity, title) of the diagnostic's kind: the same tool, severity and
+    code (`-Wunused-parameter`, `F401`, `[arg-type]`), or without a code the
+    message with what it names taken out -- "unused variable: `x`" and
+    "unused variable: `y`" are both "warning: unused variable".  Never the
+    rustc lint name: it is printed on the first warning of a lint only."""
+    shape = _NAMED.sub("…", normalise(d.message))
+    m = _NAMES_ONLY.match(shape)
+    if m and m.group(1).strip():
+        shape = m.group(1).strip()
+    shape = _NAMES_AT_END.sub("", shape) or shape
+    key = d.code or d.lint or shape
+    raw = "\x1f".join(("family", d.tool, d.severity, key))
+    ident = hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    if d.lint and not d.code:   # JSON output names the lint of every warning
+        return ident, f"{d.severity}: {d.lint}"
+    title = Diagnostic(d.tool, d.severity, d.code, shape).title()
+    return ident, title
 
 
 # ------------------------------------------------------------- patterns
@@ -202,8 +242,8 @@ _EXT_TOOL = {".py": "mypy", ".pyi": "mypy", ".java": "javac", ".go": "go"}
 # `\s` of the str patterns may be non-ASCII, hence the \x80-\xff.
 # test_diagnostics checks that skipping gives the same result as not skipping.
 _AT_START = re.compile(
-    rb"\n(?=[_=!0-9A-Zci])(?:[_=!0-9]|F(?:or more|ound |inished |AILED )|ERROR |All checks passed!"
-    rb"|No fixes available|compilation terminated\.|[A-Z]{1,4}[0-9\xc0-\xff]|invalid-syntax )")
+    rb"\n(?=[_=!0-9A-Zci{\[])(?:[_=!0-9]|F(?:or more|ound |inished |AILED )|ERROR |All checks passed!"
+    rb"|No fixes available|compilation terminated\.|[A-Z]{1,4}[0-9\xc0-\xff]|invalid-syntax |\{\"|\[\{\")")
 _COLON_SPACE = (rb"[ ](?:fatal |error|warning|note|remark|info|message|undefined reference to "
                 rb"|multiple definition of |too many errors|\*\*\*|build stopped"
                 rb"|(?<=[0-9\x80-\xbf\]]: )|(?<=\nerror: )|(?<=\nwarning: )|(?<=\nnote: |\nhelp: )"
@@ -288,16 +328,20 @@ class Collector:
         self.root = os.path.realpath(root) if root else None
         self.diagnostics: list[Diagnostic] = []
         self.places: dict[tuple, list[tuple]] = {}
+        self.fingerprints: set[str] = set()
         self.stopped_early: str | None = None
         self.whole_run = False
         self.overflow = 0
         self._idents: dict[tuple, tuple] = {}   # repeated reports skip normalising
+        self._files: dict[str | None, str | None] = {}
 
     def add(self, d: Diagnostic) -> None:
         raw = (d.tool, d.code, d.file, d.message, d.key)
         known = self._idents.get(raw)
         if known is None:
-            file = self.relative(d.file)
+            file = self._files.get(d.file)
+            if file is None:
+                file = self._files[d.file] = self.relative(d.file)
             ident = d.key if d.key is not None else normalise(d.message)
             known = (file, (d.tool, d.code, None if d.key is not None else file, ident))
             if len(self._idents) < 4 * MAX_DIAGNOSTICS:
@@ -312,7 +356,13 @@ class Collector:
             seen = self.places[k] = []
         elif where in seen:
             return  # the same report twice (lib and test targets, a header in two units)
-        d.fingerprint = fingerprint(*k, len(seen))
+        fp = fingerprint(*k, len(seen))
+        salt = 0
+        while fp in self.fingerprints:   # two diagnostics, one hash: the later one moves on
+            salt += 1
+            fp = fingerprint(*k, len(seen), salt=salt)
+        self.fingerprints.add(fp)
+        d.fingerprint = fp
         seen.append(where)
         self.diagnostics.append(d)
 
@@ -333,6 +383,14 @@ class Collector:
             self.stopped_early = line.strip()
         if _WHOLE_RUN.match(line):
             self.whole_run = True
+
+    def done(self) -> None:
+        """Nothing more will be added: drop what only finding duplicates needed
+        (about half the memory of a run with 50,000 diagnostics)."""
+        self._idents.clear()
+        self._files.clear()
+        self.places = {}
+        self.fingerprints = set()
 
     def counts(self) -> dict[str, int]:
         out = {s: 0 for s in SEVERITIES}
@@ -493,6 +551,9 @@ class Parser:
             self.prev = ""
             return
         first = line[0]
+        if (first == "{" or first == "[") and line[1:2] in ('"', "{") and self._json(line):
+            self.prev = line
+            return
         if first == " " or first == "\t":
             self._indented(line)
         elif ":" in line:
@@ -500,6 +561,21 @@ class Parser:
         elif first in _NO_COLON_FIRST or self.mode:
             self._plain(line, first)  # summaries, pytest bars, javac carets
         self.prev = line
+
+    def _json(self, line: str) -> bool:
+        """A line of structured output the user asked a tool for (see
+        `from_json`); False when it is none, and the line is read as text."""
+        try:
+            found = from_json(json.loads(line))
+        except ValueError:
+            return False
+        if found is None:
+            return False
+        self._finish()
+        for d in found:
+            self._emit(d)
+        self.last = None
+        return True
 
     def _indented(self, line: str) -> None:
         mode = self.mode
@@ -660,6 +736,8 @@ class Parser:
                 return True
         s = line.strip()
         if s.startswith("symbol:"):
+            if d.detail is None:
+                d.detail = []
             d.detail.append(" ".join(s.split()))
         return line[:1] in " \t"
 
@@ -700,6 +778,73 @@ class Parser:
         self.out.add(d)
 
 
+# ------------------------------------------------------------- structured output
+
+_RUSTC_CODE = re.compile(r"E\d{4}$")
+
+
+def from_json(obj) -> list[Diagnostic] | None:
+    """Diagnostics from one line of the JSON a tool prints when asked --
+    `cargo build --message-format=json` (any json-* form), `mypy -O json`,
+    `ruff check --output-format=json-lines`, `gcc -fdiagnostics-format=json`
+    -- or None when the object is none of those.  The fields are those the
+    text parser finds, so a diagnostic keeps its fingerprint whichever form
+    the tool printed; what text lacks (the rustc lint of every warning) is
+    kept as `lint`."""
+    if isinstance(obj, list):   # gcc: one array per compiler run
+        if not all(isinstance(x, dict) and "kind" in x and "locations" in x for x in obj):
+            return None
+        return [d for x in obj if (d := _gcc_json(x)) is not None]
+    if not isinstance(obj, dict):
+        return None
+    if "reason" in obj:
+        if obj.get("reason") != "compiler-message" or not isinstance(obj.get("message"), dict):
+            return [] if isinstance(obj.get("reason"), str) else None
+        return [d for d in (_rustc_json(obj["message"]),) if d is not None]
+    if "filename" in obj and "location" in obj and "code" in obj:        # ruff
+        loc = obj.get("location") or {}
+        return [Diagnostic("ruff", "error", obj.get("code") or "invalid-syntax",
+                           str(obj.get("message", "")), obj.get("filename"),
+                           _num(loc.get("row")), _num(loc.get("column")))]
+    if {"file", "line", "message", "severity"} <= obj.keys():          # mypy
+        col = _num(obj.get("column"))
+        return [Diagnostic("mypy", _severity(str(obj["severity"])), obj.get("code"),
+                           str(obj["message"]), obj["file"], _num(obj["line"]),
+                           col + 1 if col is not None and col >= 0 else None)]
+    return None
+
+
+def _rustc_json(msg: dict) -> Diagnostic | None:
+    level = msg.get("level")
+    if level not in ("error", "warning") or not msg.get("message"):
+        return None
+    code = (msg.get("code") or {}).get("code") if isinstance(msg.get("code"), dict) else None
+    spans = [s for s in msg.get("spans") or [] if isinstance(s, dict)]
+    span = next((s for s in spans if s.get("is_primary")), spans[0] if spans else {})
+    ecode = code if code and _RUSTC_CODE.match(code) else None
+    d = Diagnostic("rustc" if span.get("file_name") or ecode else "generic", level, ecode,
+                   str(msg["message"]), span.get("file_name"), _num(span.get("line_start")),
+                   _num(span.get("column_start")))
+    if code and not ecode:
+        d.lint = code
+    return d
+
+
+def _gcc_json(x: dict) -> Diagnostic | None:
+    kind = str(x.get("kind", ""))
+    if kind not in ("error", "warning", "fatal error"):
+        return None
+    caret = next((loc.get("caret") for loc in x.get("locations") or []
+                  if isinstance(loc, dict) and isinstance(loc.get("caret"), dict)), {})
+    return Diagnostic(_tool_for(caret["file"]) if caret.get("file") else "gcc", _severity(kind),
+                      x.get("option") or None, str(x.get("message", "")), caret.get("file"),
+                      _num(caret.get("line")), _num(caret.get("column")))
+
+
+def _num(v) -> int | None:
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
 def _tool_for(file: str) -> str:
     """The tool a located diagnostic comes from, by the file's extension (gcc by default).
 
@@ -719,65 +864,32 @@ def _dot(file: str) -> str:
 # ------------------------------------------------------------- entry points
 
 class Scan:
-    """A stream parser and its collector; feed it stream by stream.
+    """A stream parser and its collector; feed it stream by stream."""
 
-    With `offload_after` (a live build: `OFFLOAD_AFTER`), parsing moves to a
-    process of its own once that many bytes have been fed, on a machine with
-    a core to spare: see offload.py.
-    """
-
-    def __init__(self, root: Path | str | None = None, patterns: Iterable = (),
-                 offload_after: int | None = None) -> None:
+    def __init__(self, root: Path | str | None = None, patterns: Iterable = ()) -> None:
         compiled = [p if isinstance(p, Pattern) else Pattern(p) for p in patterns]
         self.collector = Collector(root)
         self.parsers = [Parser(self.collector, compiled), Parser(self.collector, compiled)]
-        spare = hasattr(os, "fork") and _cores() > 1
-        self.offload_after = offload_after if spare else None
-        self.fed = 0
-        self.child = None
 
     def feed(self, stream: int, text: str) -> None:
         data = text.encode("utf-8", "surrogatepass")
-        self.feed_pieces(stream, [(data, 0, len(data))])
+        self.parsers[stream].feed_bytes(data, 0, len(data))
 
     def feed_bytes(self, stream: int, buf: bytes, start: int, end: int) -> None:
         """Whole lines of UTF-8, buf[start:end]."""
-        self.feed_pieces(stream, [(buf, start, end)])
+        self.parsers[stream].feed_bytes(buf, start, end)
 
     def feed_pieces(self, stream: int, pieces: list[tuple[bytes, int, int]]) -> None:
         """Whole lines of UTF-8 in pieces `(buf, start, end)`, as the runner logs them."""
-        if self.child is not None:
-            self.child.send(stream, pieces)
-            return
+        parser = self.parsers[stream]
         for buf, start, end in pieces:
-            self.parsers[stream].feed_bytes(buf, start, end)
-            self.fed += end - start
-        if self.offload_after is not None and self.fed >= self.offload_after:
-            from .offload import Offloaded
-            self.offload_after = None
-            try:
-                self.child = Offloaded(self)
-            except OSError:
-                pass  # no process or pipe to spare: parse here, as small builds do
+            parser.feed_bytes(buf, start, end)
 
     def close(self) -> Collector:
-        if self.child is not None:
-            self.collector = self.child.finish()
-            return self.collector
-        return self.close_here()
-
-    def close_here(self) -> Collector:
-        """Finish the parsers in this process (the offloaded child calls it too)."""
         for p in self.parsers:
             p.close()
+        self.collector.done()
         return self.collector
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def parse_text(text: str, root: Path | str | None = None, patterns: Iterable = ()) -> Collector:

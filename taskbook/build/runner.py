@@ -30,6 +30,11 @@ Why it is built this way:
   waiting for `sleep` would not react to a signal sent to the shell alone).
   Either way taskbook keeps reading until the child has gone, then finishes
   the log with a note that the build was interrupted.
+* **One log per build.**  The log is opened without truncating it and
+  locked (`flock`) before anything is written (`claim_log`); a log another
+  build holds is left alone and this build writes `NAME.2`, `NAME.3`, ...
+  The caller may keep the claim past the run (the CLI does, until the book
+  is updated, since sync reads the log back).
 * **Exit status.**  The child's own; 128+N when signal N killed it (what a
   shell reports as `$?`).  127/126 when the command cannot be started.
 * **Grandchildren.**  A daemon left behind by the build (sccache, a `cmd &`)
@@ -47,9 +52,9 @@ import shlex
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 CHUNK = 3 << 15        # 96 KiB: below malloc's mmap threshold (flat memory), fewer reads than 64 KiB
 PIPE_SIZE = 1 << 20
@@ -253,10 +258,11 @@ class Runner:
 
     def __init__(self, argv: list[str], log_path: Path, *, cwd: Path | None = None,
                  on_lines: LinesSink | None = None, terminal_fd: int = 1,
-                 use_pty: bool | None = None) -> None:
+                 use_pty: bool | None = None, log: Claim | None = None) -> None:
         self.argv = list(argv)
         self.cwd = Path(cwd or os.getcwd())
-        self.out = Outcome(self.argv, Path(log_path), self.cwd)
+        self.claim = log            # the log, already claimed by the caller (kept open)
+        self.out = Outcome(self.argv, log.path if log is not None else Path(log_path), self.cwd)
         self.on_lines = on_lines
         self.terminal = [terminal_fd, terminal_fd if terminal_fd == 2 else 2]
         self.terminal_ok = True
@@ -270,11 +276,8 @@ class Runner:
     def run(self) -> Outcome:
         out = self.out
         out.commit = git_commit(self.cwd)
-        try:
-            self.log = open(out.log, "wb", buffering=0)  # pieces are written in place, not copied
-        except OSError as e:
-            from ..errors import UsageError
-            raise UsageError(f"cannot write the build log {out.log}: {e.strerror or e}") from None
+        claim = self.claim or claim_log(out.log)
+        self.log = claim.file
         t0 = time.monotonic()
         sigs = _Signals()
         try:
@@ -315,7 +318,8 @@ class Runner:
             for stream, c in enumerate(self.cleaners):
                 self._emit(stream, c.flush())
             self._footer()
-            self.log.close()
+            if self.claim is None:
+                claim.release()
         return out
 
     def _spawn(self) -> tuple[subprocess.Popen, dict[int, int], int | None]:
@@ -435,6 +439,53 @@ class Runner:
         if out.interrupted is not None:
             self._meta(f"interrupted: {signal_name(out.interrupted)} during the build; "
                        "the output above is incomplete")
+
+
+class Claim:
+    """A build log held by this build: open for writing, locked (flock) so
+    that a second build on the same book does not write into it."""
+
+    def __init__(self, path: Path, file, wanted: Path) -> None:
+        self.path = path
+        self.file = file
+        self.wanted = wanted      # the log asked for; `path` differs when it was busy
+
+    @property
+    def busy(self) -> bool:
+        return self.path != self.wanted
+
+    def release(self) -> None:
+        self.file.close()         # closing drops the lock
+
+    def __enter__(self) -> Claim:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def claim_log(path: Path, tries: int = 100) -> Claim:
+    """Open `path` for this build's log, locked; if another build holds it,
+    the next free `NAME.2`, `NAME.3`, ... instead (a log is never truncated
+    before its lock is taken).  UsageError if none can be written."""
+    import fcntl
+    path = Path(path)
+    for n in range(1, tries + 1):
+        p = path if n == 1 else path.with_name(f"{path.name}.{n}")
+        try:
+            fd = os.open(p, os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+        except OSError as e:
+            from ..errors import UsageError
+            raise UsageError(f"cannot write the build log {p}: {e.strerror or e}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        os.ftruncate(fd, 0)
+        return Claim(p, open(fd, "wb", buffering=0), path)  # pieces are written in place
+    from ..errors import UsageError
+    raise UsageError(f"cannot write the build log: {path} and {tries - 1} numbered ones are in use")
 
 
 def write_all(fd: int, parts: list) -> None:

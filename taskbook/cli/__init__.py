@@ -18,8 +18,9 @@ def main(argv: list[str] | None = None) -> int:
         # a read or edit command runs once and exits, and everything it
         # builds lives to the end, so the cyclic GC would only walk the
         # book's tens of thousands of objects again and again (~30% of a
-        # parse of a 10,000-task book).  Long-running commands (board, mcp,
-        # build) keep the interpreter's default.
+        # parse of a 10,000-task book).  A build or scan is one-shot too:
+        # its diagnostics and tasks live to the end.  Long-running commands
+        # (board, mcp) keep the interpreter's default.
         gc.disable()
     try:
         return _main(args, want_json)
@@ -29,9 +30,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(args: list[str], want_json: bool) -> int:
+    from .commands import command_name
     from ..errors import TaskbookError
     from .output import ExitCode, report_error
     try:
+        if command_name(args) == "build":   # a build's start-up is part of its overhead
+            from .build import fast_build
+            rv = fast_build(args)
+            if rv is not None:
+                return rv
         from typer.main import get_command
         cx = _click_exceptions()
 

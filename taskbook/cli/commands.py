@@ -47,5 +47,6 @@ def command_name(argv: list[str]) -> str | None:
 
 
 def one_shot(argv: list[str]) -> bool:
-    """Does `argv` run a command that reads or edits the book once and exits?"""
-    return MODULE_OF.get(command_name(argv) or "") in ("read", "edit")
+    """Does `argv` run a command that reads or edits the book once and exits
+    (a build and a scan too: their diagnostics and tasks live to the end)?"""
+    return MODULE_OF.get(command_name(argv) or "") in ("read", "edit", "build")
